@@ -1,0 +1,1432 @@
+\restrict aNekeh7nW4sEp1CUGUZnrd39Bpq2UegZvK8a7Dd3VDR3eGG0ZSdtwblRP0uWKFc
+
+-- Dumped from database version 15.20 (Debian 15.20-0+deb12u1)
+-- Dumped by pg_dump version 15.20 (Debian 15.20-0+deb12u1)
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: link_user(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.link_user() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    row_json JSONB := to_jsonb(NEW);
+BEGIN
+    IF row_json->>TG_ARGV[1] IS NULL AND row_json->>TG_ARGV[0] IS NOT NULL THEN
+        NEW := jsonb_populate_record(NEW,
+            jsonb_build_object(TG_ARGV[1], user_id_for(row_json->>TG_ARGV[0])));
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION link_user(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.link_user() IS 'Links a text "who" column to users: link_user(text_column, id_column)';
+
+
+--
+-- Name: semver_sort_key(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.semver_sort_key(version text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $_$
+    SELECT lpad(m[1], 9, '0') || '.' || lpad(m[2], 9, '0') || '.' || lpad(m[3], 9, '0')
+           || COALESCE('-' || m[4], '~')
+    FROM regexp_match(version, '^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})(?:-([a-z0-9]+))?$') AS m
+$_$;
+
+
+--
+-- Name: FUNCTION semver_sort_key(version text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.semver_sort_key(version text) IS 'Sort key giving semantic-version order under COLLATE "C"';
+
+
+--
+-- Name: update_updated_at_column(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.update_updated_at_column() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.updated_at = NOW();
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION update_updated_at_column(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.update_updated_at_column() IS 'Automatically update updated_at timestamp';
+
+
+--
+-- Name: user_id_for(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.user_id_for(who text) RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$ SELECT user_id FROM users WHERE username = who OR email = who LIMIT 1 $$;
+
+
+--
+-- Name: FUNCTION user_id_for(who text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.user_id_for(who text) IS 'User whose username or email is the given text, NULL if none';
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: approvals; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.approvals (
+    approval_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    version_id uuid NOT NULL,
+    approval_type text NOT NULL,
+    required_for_env text,
+    status text DEFAULT 'pending'::text NOT NULL,
+    requested_by text NOT NULL,
+    requested_at timestamp with time zone DEFAULT now(),
+    approved_by text,
+    approved_at timestamp with time zone,
+    rejected_by text,
+    rejected_at timestamp with time zone,
+    approval_notes text,
+    rejection_reason text,
+    compliance_checklist jsonb,
+    risk_assessment_score numeric(3,1),
+    expires_at timestamp with time zone,
+    requested_by_user_id uuid,
+    CONSTRAINT approval_xor CHECK ((((status = 'approved'::text) AND (approved_by IS NOT NULL) AND (approved_at IS NOT NULL) AND (rejected_by IS NULL)) OR ((status = 'rejected'::text) AND (rejected_by IS NOT NULL) AND (rejected_at IS NOT NULL) AND (approved_by IS NULL)) OR (status = ANY (ARRAY['pending'::text, 'expired'::text])))),
+    CONSTRAINT valid_approval_status CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text, 'expired'::text]))),
+    CONSTRAINT valid_approval_type CHECK ((approval_type = ANY (ARRAY['compliance'::text, 'security'::text, 'legal'::text, 'business'::text, 'technical'::text])))
+);
+
+
+--
+-- Name: TABLE approvals; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.approvals IS 'Approval workflows for model deployments';
+
+
+--
+-- Name: COLUMN approvals.compliance_checklist; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.approvals.compliance_checklist IS 'JSONB checklist items';
+
+
+--
+-- Name: dataset_tags; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dataset_tags (
+    dataset_id uuid NOT NULL,
+    tag_id uuid NOT NULL,
+    tagged_at timestamp with time zone DEFAULT now(),
+    tagged_by text DEFAULT CURRENT_USER
+);
+
+
+--
+-- Name: TABLE dataset_tags; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.dataset_tags IS 'Many-to-many: datasets to tags';
+
+
+--
+-- Name: datasets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.datasets (
+    dataset_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    dataset_name text NOT NULL,
+    display_name text NOT NULL,
+    description text,
+    storage_location text NOT NULL,
+    storage_format text,
+    storage_size_gb numeric(12,2),
+    schema_url text,
+    schema_version text,
+    data_version text,
+    data_steward text,
+    team_id uuid,
+    freshness_sla_hours integer,
+    last_updated_at timestamp with time zone,
+    row_count bigint,
+    column_count integer,
+    contains_pii boolean DEFAULT false,
+    data_classification text DEFAULT 'internal'::text,
+    retention_days integer,
+    created_at timestamp with time zone DEFAULT now(),
+    created_by text DEFAULT CURRENT_USER,
+    CONSTRAINT valid_classification CHECK ((data_classification = ANY (ARRAY['public'::text, 'internal'::text, 'confidential'::text, 'restricted'::text]))),
+    CONSTRAINT valid_dataset_name CHECK ((dataset_name ~ '^[a-z0-9_-]+$'::text)),
+    CONSTRAINT valid_freshness CHECK (((freshness_sla_hours IS NULL) OR (freshness_sla_hours > 0))),
+    CONSTRAINT valid_storage_format CHECK ((storage_format = ANY (ARRAY['parquet'::text, 'csv'::text, 'json'::text, 'avro'::text, 'tfrecord'::text, 'hdf5'::text, 'arrow'::text])))
+);
+
+
+--
+-- Name: TABLE datasets; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.datasets IS 'Catalog of datasets used for ML training';
+
+
+--
+-- Name: COLUMN datasets.contains_pii; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.datasets.contains_pii IS 'Personally Identifiable Information present';
+
+
+--
+-- Name: COLUMN datasets.data_classification; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.datasets.data_classification IS 'Security classification level';
+
+
+--
+-- Name: deployments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.deployments (
+    deployment_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    version_id uuid NOT NULL,
+    environment_id integer NOT NULL,
+    deployment_name text,
+    endpoint_url text,
+    serving_framework text,
+    replicas integer DEFAULT 1,
+    instance_type text,
+    gpu_enabled boolean DEFAULT false,
+    auto_scaling_enabled boolean DEFAULT false,
+    min_replicas integer,
+    max_replicas integer,
+    target_latency_p50_ms numeric(8,2),
+    target_latency_p95_ms numeric(8,2),
+    target_latency_p99_ms numeric(8,2),
+    target_availability_percent numeric(5,2),
+    target_throughput_qps numeric(10,2),
+    actual_latency_p50_ms numeric(8,2),
+    actual_latency_p95_ms numeric(8,2),
+    actual_latency_p99_ms numeric(8,2),
+    actual_availability_percent numeric(5,2),
+    actual_throughput_qps numeric(10,2),
+    deployed_at timestamp with time zone DEFAULT now(),
+    deployed_by text NOT NULL,
+    undeployed_at timestamp with time zone,
+    undeployed_by text,
+    status text DEFAULT 'active'::text NOT NULL,
+    traffic_percentage integer DEFAULT 100,
+    monthly_cost_usd numeric(12,2),
+    deployment_notes text,
+    deployed_by_user_id uuid,
+    CONSTRAINT valid_availability CHECK (((target_availability_percent IS NULL) OR ((target_availability_percent >= (0)::numeric) AND (target_availability_percent <= (100)::numeric)))),
+    CONSTRAINT valid_replicas CHECK (((replicas >= 1) AND ((min_replicas IS NULL) OR (min_replicas >= 1)) AND ((max_replicas IS NULL) OR (max_replicas >= min_replicas)))),
+    CONSTRAINT valid_status_deployment CHECK ((status = ANY (ARRAY['active'::text, 'degraded'::text, 'inactive'::text, 'failed'::text]))),
+    CONSTRAINT valid_traffic CHECK (((traffic_percentage >= 0) AND (traffic_percentage <= 100)))
+);
+
+
+--
+-- Name: TABLE deployments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.deployments IS 'Model version deployments to environments';
+
+
+--
+-- Name: COLUMN deployments.traffic_percentage; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.deployments.traffic_percentage IS 'For canary/blue-green deployments';
+
+
+--
+-- Name: environments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.environments (
+    environment_id integer NOT NULL,
+    environment_name text NOT NULL,
+    environment_type text NOT NULL,
+    description text,
+    priority integer DEFAULT 0,
+    CONSTRAINT valid_env_name CHECK ((environment_name ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text)),
+    CONSTRAINT valid_env_type CHECK ((environment_type = ANY (ARRAY['development'::text, 'staging'::text, 'production'::text, 'canary'::text, 'shadow'::text])))
+);
+
+
+--
+-- Name: TABLE environments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.environments IS 'Deployment environments for ML models';
+
+
+--
+-- Name: environments_environment_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.environments_environment_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: environments_environment_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.environments_environment_id_seq OWNED BY public.environments.environment_id;
+
+
+--
+-- Name: experiments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.experiments (
+    experiment_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    experiment_name text NOT NULL,
+    model_id uuid,
+    description text,
+    created_by text DEFAULT CURRENT_USER,
+    created_by_user_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE experiments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.experiments IS 'Named groups of related training runs';
+
+
+--
+-- Name: model_tags; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.model_tags (
+    model_id uuid NOT NULL,
+    tag_id uuid NOT NULL,
+    tagged_at timestamp with time zone DEFAULT now(),
+    tagged_by text DEFAULT CURRENT_USER
+);
+
+
+--
+-- Name: TABLE model_tags; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.model_tags IS 'Many-to-many: models to tags';
+
+
+--
+-- Name: model_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.model_versions (
+    version_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    model_id uuid NOT NULL,
+    semver text NOT NULL,
+    version_alias text,
+    description text,
+    git_commit text,
+    git_branch text,
+    artifact_uri text NOT NULL,
+    artifact_size_mb numeric(10,2),
+    checksum_sha256 text,
+    framework text NOT NULL,
+    framework_version text,
+    python_version text,
+    cuda_version text,
+    status text DEFAULT 'registered'::text NOT NULL,
+    registered_by text NOT NULL,
+    registered_at timestamp with time zone DEFAULT now(),
+    promoted_to_production_at timestamp with time zone,
+    deprecated_at timestamp with time zone,
+    deprecation_reason text,
+    benchmark_accuracy numeric(5,4),
+    benchmark_latency_ms numeric(8,2),
+    benchmark_throughput_qps numeric(10,2),
+    registered_by_user_id uuid,
+    semver_key text GENERATED ALWAYS AS (public.semver_sort_key(semver)) STORED COLLATE pg_catalog."C",
+    CONSTRAINT valid_checksum CHECK (((checksum_sha256 IS NULL) OR (length(checksum_sha256) = 64))),
+    CONSTRAINT valid_framework CHECK ((framework = ANY (ARRAY['pytorch'::text, 'tensorflow'::text, 'sklearn'::text, 'xgboost'::text, 'jax'::text, 'lightgbm'::text, 'catboost'::text, 'onnx'::text, 'huggingface'::text]))),
+    CONSTRAINT valid_semver CHECK ((semver ~ '^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})(-[a-z0-9]+)?$'::text)),
+    CONSTRAINT valid_status CHECK ((status = ANY (ARRAY['registered'::text, 'validated'::text, 'deployed'::text, 'deprecated'::text, 'archived'::text])))
+);
+
+
+--
+-- Name: TABLE model_versions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.model_versions IS 'Versioned artifacts for ML models';
+
+
+--
+-- Name: COLUMN model_versions.semver; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.model_versions.semver IS 'Semantic version (major.minor.patch)';
+
+
+--
+-- Name: COLUMN model_versions.artifact_uri; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.model_versions.artifact_uri IS 'Cloud storage location (s3://, gs://, etc.)';
+
+
+--
+-- Name: COLUMN model_versions.semver_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.model_versions.semver_key IS 'semver_sort_key(semver): order by it for semantic-version order';
+
+
+--
+-- Name: models; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.models (
+    model_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    model_name text NOT NULL,
+    display_name text NOT NULL,
+    description text,
+    objective text,
+    team_id uuid,
+    primary_contact text,
+    secondary_contact text,
+    business_unit text,
+    risk_level text DEFAULT 'medium'::text,
+    compliance_required boolean DEFAULT false,
+    github_repo text,
+    documentation_url text,
+    created_at timestamp with time zone DEFAULT now(),
+    updated_at timestamp with time zone DEFAULT now(),
+    created_by text DEFAULT CURRENT_USER,
+    created_by_user_id uuid,
+    CONSTRAINT valid_model_name CHECK ((model_name ~ '^[a-z0-9-]+$'::text)),
+    CONSTRAINT valid_risk_level CHECK ((risk_level = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text, 'critical'::text])))
+);
+
+
+--
+-- Name: TABLE models; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.models IS 'Central catalog of ML models';
+
+
+--
+-- Name: COLUMN models.model_name; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.models.model_name IS 'Unique identifier (kebab-case)';
+
+
+--
+-- Name: COLUMN models.risk_level; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.models.risk_level IS 'Business risk classification';
+
+
+--
+-- Name: COLUMN models.compliance_required; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.models.compliance_required IS 'Requires approval workflow';
+
+
+--
+-- Name: COLUMN models.created_by_user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.models.created_by_user_id IS 'The users row created_by names, if any';
+
+
+--
+-- Name: run_datasets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.run_datasets (
+    run_id uuid NOT NULL,
+    dataset_id uuid NOT NULL,
+    dataset_role text NOT NULL,
+    sample_count bigint,
+    usage_percentage numeric(5,2),
+    CONSTRAINT valid_dataset_role CHECK ((dataset_role = ANY (ARRAY['training'::text, 'validation'::text, 'test'::text, 'calibration'::text]))),
+    CONSTRAINT valid_usage_percent CHECK (((usage_percentage IS NULL) OR ((usage_percentage >= (0)::numeric) AND (usage_percentage <= (100)::numeric))))
+);
+
+
+--
+-- Name: TABLE run_datasets; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.run_datasets IS 'Many-to-many: training runs to datasets';
+
+
+--
+-- Name: COLUMN run_datasets.dataset_role; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.run_datasets.dataset_role IS 'How dataset was used (train/val/test)';
+
+
+--
+-- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.schema_migrations (
+    version character varying NOT NULL
+);
+
+
+--
+-- Name: tags; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.tags (
+    tag_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tag_category text NOT NULL,
+    tag_value text NOT NULL,
+    tag_description text,
+    created_at timestamp with time zone DEFAULT now(),
+    CONSTRAINT valid_tag_category CHECK ((tag_category = ANY (ARRAY['domain'::text, 'use-case'::text, 'framework'::text, 'team'::text, 'project'::text, 'customer'::text, 'region'::text, 'priority'::text, 'status'::text, 'custom'::text])))
+);
+
+
+--
+-- Name: TABLE tags; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.tags IS 'Flexible tagging system for categorization';
+
+
+--
+-- Name: teams; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.teams (
+    team_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    team_name text NOT NULL,
+    team_email text,
+    department text,
+    cost_center text,
+    manager_name text,
+    created_at timestamp with time zone DEFAULT now(),
+    CONSTRAINT valid_email CHECK ((team_email ~* '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$'::text))
+);
+
+
+--
+-- Name: TABLE teams; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.teams IS 'Organizational teams owning ML models';
+
+
+--
+-- Name: COLUMN teams.cost_center; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.teams.cost_center IS 'For tracking ML infrastructure costs';
+
+
+--
+-- Name: training_runs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.training_runs (
+    run_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    version_id uuid NOT NULL,
+    run_name text,
+    experiment_name text,
+    experiment_id uuid,
+    status text DEFAULT 'queued'::text NOT NULL,
+    accuracy numeric(5,4),
+    precision_score numeric(5,4),
+    recall_score numeric(5,4),
+    f1_score numeric(5,4),
+    loss numeric(10,5),
+    custom_metrics jsonb DEFAULT '{}'::jsonb,
+    hyperparameters jsonb DEFAULT '{}'::jsonb,
+    compute_target text,
+    instance_type text,
+    gpu_count integer DEFAULT 0,
+    gpu_type text,
+    gpu_hours numeric(10,2) DEFAULT 0,
+    cpu_hours numeric(10,2) DEFAULT 0,
+    estimated_cost_usd numeric(10,2),
+    started_by text,
+    started_at timestamp with time zone,
+    completed_at timestamp with time zone,
+    duration_seconds integer,
+    exit_code integer,
+    logs_uri text,
+    tensorboard_uri text,
+    checkpoint_uri text,
+    feature_store_snapshot text,
+    feature_count integer,
+    created_at timestamp with time zone DEFAULT now(),
+    notes text,
+    CONSTRAINT completed_after_started CHECK (((completed_at IS NULL) OR (started_at IS NULL) OR (completed_at >= started_at))),
+    CONSTRAINT completed_timestamp CHECK ((((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text, 'timeout'::text])) AND (completed_at IS NOT NULL)) OR ((status = ANY (ARRAY['queued'::text, 'running'::text])) AND (completed_at IS NULL)))),
+    CONSTRAINT valid_gpu_count CHECK ((gpu_count >= 0)),
+    CONSTRAINT valid_metrics CHECK ((((accuracy IS NULL) OR ((accuracy >= (0)::numeric) AND (accuracy <= (1)::numeric))) AND ((precision_score IS NULL) OR ((precision_score >= (0)::numeric) AND (precision_score <= (1)::numeric))) AND ((recall_score IS NULL) OR ((recall_score >= (0)::numeric) AND (recall_score <= (1)::numeric))) AND ((f1_score IS NULL) OR ((f1_score >= (0)::numeric) AND (f1_score <= (1)::numeric))))),
+    CONSTRAINT valid_status CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text, 'timeout'::text])))
+);
+
+
+--
+-- Name: TABLE training_runs; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.training_runs IS 'Individual training job executions';
+
+
+--
+-- Name: COLUMN training_runs.experiment_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.training_runs.experiment_id IS 'The experiment grouping this run; experiment_name is kept as text';
+
+
+--
+-- Name: COLUMN training_runs.custom_metrics; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.training_runs.custom_metrics IS 'Flexible JSONB field for arbitrary metrics';
+
+
+--
+-- Name: COLUMN training_runs.hyperparameters; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.training_runs.hyperparameters IS 'Training hyperparameters as JSON';
+
+
+--
+-- Name: users; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.users (
+    user_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    username text NOT NULL,
+    email text NOT NULL,
+    display_name text,
+    team_id uuid,
+    is_active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT valid_user_email CHECK ((email ~* '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$'::text)),
+    CONSTRAINT valid_username CHECK ((username ~ '^[a-z0-9][a-z0-9._-]*$'::text))
+);
+
+
+--
+-- Name: TABLE users; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.users IS 'People who own, register, deploy and approve models';
+
+
+--
+-- Name: COLUMN users.username; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.username IS 'Login name; matches the text columns created_by, started_by and the like';
+
+
+--
+-- Name: vw_latest_model_versions; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.vw_latest_model_versions AS
+ SELECT DISTINCT ON (m.model_id) m.model_id,
+    m.model_name,
+    m.display_name AS model_display_name,
+    mv.version_id,
+    mv.semver,
+    mv.status AS version_status,
+    mv.framework,
+    mv.registered_at,
+    mv.artifact_uri
+   FROM (public.models m
+     JOIN public.model_versions mv ON ((m.model_id = mv.model_id)))
+  WHERE (mv.status <> 'archived'::text)
+  ORDER BY m.model_id, mv.semver_key DESC;
+
+
+--
+-- Name: VIEW vw_latest_model_versions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.vw_latest_model_versions IS 'Latest non-archived version per model';
+
+
+--
+-- Name: vw_production_deployments; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.vw_production_deployments AS
+ SELECT m.model_name,
+    m.display_name AS model_display_name,
+    mv.semver,
+    e.environment_name,
+    d.endpoint_url,
+    d.status AS deployment_status,
+    d.deployed_at,
+    d.deployed_by,
+    d.traffic_percentage,
+    d.actual_latency_p95_ms,
+    d.actual_availability_percent
+   FROM (((public.deployments d
+     JOIN public.model_versions mv ON ((d.version_id = mv.version_id)))
+     JOIN public.models m ON ((mv.model_id = m.model_id)))
+     JOIN public.environments e ON ((d.environment_id = e.environment_id)))
+  WHERE ((e.environment_type = 'production'::text) AND (d.status = 'active'::text))
+  ORDER BY m.model_name, d.deployed_at DESC;
+
+
+--
+-- Name: VIEW vw_production_deployments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.vw_production_deployments IS 'Active production deployments';
+
+
+--
+-- Name: environments environment_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.environments ALTER COLUMN environment_id SET DEFAULT nextval('public.environments_environment_id_seq'::regclass);
+
+
+--
+-- Name: approvals approvals_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.approvals
+    ADD CONSTRAINT approvals_pkey PRIMARY KEY (approval_id);
+
+
+--
+-- Name: dataset_tags dataset_tags_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dataset_tags
+    ADD CONSTRAINT dataset_tags_pkey PRIMARY KEY (dataset_id, tag_id);
+
+
+--
+-- Name: datasets datasets_dataset_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.datasets
+    ADD CONSTRAINT datasets_dataset_name_key UNIQUE (dataset_name);
+
+
+--
+-- Name: datasets datasets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.datasets
+    ADD CONSTRAINT datasets_pkey PRIMARY KEY (dataset_id);
+
+
+--
+-- Name: deployments deployments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deployments
+    ADD CONSTRAINT deployments_pkey PRIMARY KEY (deployment_id);
+
+
+--
+-- Name: environments environments_environment_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.environments
+    ADD CONSTRAINT environments_environment_name_key UNIQUE (environment_name);
+
+
+--
+-- Name: environments environments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.environments
+    ADD CONSTRAINT environments_pkey PRIMARY KEY (environment_id);
+
+
+--
+-- Name: experiments experiments_experiment_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.experiments
+    ADD CONSTRAINT experiments_experiment_name_key UNIQUE (experiment_name);
+
+
+--
+-- Name: experiments experiments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.experiments
+    ADD CONSTRAINT experiments_pkey PRIMARY KEY (experiment_id);
+
+
+--
+-- Name: model_tags model_tags_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_tags
+    ADD CONSTRAINT model_tags_pkey PRIMARY KEY (model_id, tag_id);
+
+
+--
+-- Name: model_versions model_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_versions
+    ADD CONSTRAINT model_versions_pkey PRIMARY KEY (version_id);
+
+
+--
+-- Name: models models_model_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.models
+    ADD CONSTRAINT models_model_name_key UNIQUE (model_name);
+
+
+--
+-- Name: models models_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.models
+    ADD CONSTRAINT models_pkey PRIMARY KEY (model_id);
+
+
+--
+-- Name: run_datasets run_datasets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.run_datasets
+    ADD CONSTRAINT run_datasets_pkey PRIMARY KEY (run_id, dataset_id, dataset_role);
+
+
+--
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+
+--
+-- Name: tags tags_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tags
+    ADD CONSTRAINT tags_pkey PRIMARY KEY (tag_id);
+
+
+--
+-- Name: teams teams_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.teams
+    ADD CONSTRAINT teams_pkey PRIMARY KEY (team_id);
+
+
+--
+-- Name: teams teams_team_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.teams
+    ADD CONSTRAINT teams_team_name_key UNIQUE (team_name);
+
+
+--
+-- Name: training_runs training_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.training_runs
+    ADD CONSTRAINT training_runs_pkey PRIMARY KEY (run_id);
+
+
+--
+-- Name: deployments unique_env_deployment; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deployments
+    ADD CONSTRAINT unique_env_deployment UNIQUE (environment_id, version_id, deployed_at);
+
+
+--
+-- Name: model_versions unique_model_version; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_versions
+    ADD CONSTRAINT unique_model_version UNIQUE (model_id, semver);
+
+
+--
+-- Name: tags unique_tag; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tags
+    ADD CONSTRAINT unique_tag UNIQUE (tag_category, tag_value);
+
+
+--
+-- Name: users users_email_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_email_key UNIQUE (email);
+
+
+--
+-- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (user_id);
+
+
+--
+-- Name: users users_username_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_username_key UNIQUE (username);
+
+
+--
+-- Name: idx_approvals_pending; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_approvals_pending ON public.approvals USING btree (version_id, status) WHERE (status = 'pending'::text);
+
+
+--
+-- Name: idx_approvals_requested_by_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_approvals_requested_by_user ON public.approvals USING btree (requested_by_user_id);
+
+
+--
+-- Name: idx_approvals_status; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_approvals_status ON public.approvals USING btree (status);
+
+
+--
+-- Name: idx_approvals_type; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_approvals_type ON public.approvals USING btree (approval_type);
+
+
+--
+-- Name: idx_approvals_version; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_approvals_version ON public.approvals USING btree (version_id);
+
+
+--
+-- Name: idx_dataset_tags_tag; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_dataset_tags_tag ON public.dataset_tags USING btree (tag_id);
+
+
+--
+-- Name: idx_datasets_classification; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_datasets_classification ON public.datasets USING btree (data_classification);
+
+
+--
+-- Name: idx_datasets_team; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_datasets_team ON public.datasets USING btree (team_id);
+
+
+--
+-- Name: idx_datasets_updated; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_datasets_updated ON public.datasets USING btree (last_updated_at DESC);
+
+
+--
+-- Name: idx_deployments_active; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_deployments_active ON public.deployments USING btree (environment_id, status) WHERE (status = 'active'::text);
+
+
+--
+-- Name: idx_deployments_date; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_deployments_date ON public.deployments USING btree (deployed_at DESC);
+
+
+--
+-- Name: idx_deployments_deployed_by_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_deployments_deployed_by_user ON public.deployments USING btree (deployed_by_user_id);
+
+
+--
+-- Name: idx_deployments_status; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_deployments_status ON public.deployments USING btree (status);
+
+
+--
+-- Name: idx_deployments_version; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_deployments_version ON public.deployments USING btree (version_id);
+
+
+--
+-- Name: idx_environments_type; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_environments_type ON public.environments USING btree (environment_type);
+
+
+--
+-- Name: idx_experiments_created_by_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_experiments_created_by_user ON public.experiments USING btree (created_by_user_id);
+
+
+--
+-- Name: idx_experiments_model; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_experiments_model ON public.experiments USING btree (model_id);
+
+
+--
+-- Name: idx_model_tags_tag; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_model_tags_tag ON public.model_tags USING btree (tag_id);
+
+
+--
+-- Name: idx_models_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_models_created ON public.models USING btree (created_at DESC);
+
+
+--
+-- Name: idx_models_created_by_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_models_created_by_user ON public.models USING btree (created_by_user_id);
+
+
+--
+-- Name: idx_models_risk; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_models_risk ON public.models USING btree (risk_level);
+
+
+--
+-- Name: idx_models_team; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_models_team ON public.models USING btree (team_id);
+
+
+--
+-- Name: idx_run_datasets_dataset; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_run_datasets_dataset ON public.run_datasets USING btree (dataset_id);
+
+
+--
+-- Name: idx_tags_value; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_tags_value ON public.tags USING btree (tag_value);
+
+
+--
+-- Name: idx_training_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_training_created ON public.training_runs USING btree (created_at DESC);
+
+
+--
+-- Name: idx_training_experiment; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_training_experiment ON public.training_runs USING btree (experiment_name);
+
+
+--
+-- Name: idx_training_experiment_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_training_experiment_id ON public.training_runs USING btree (experiment_id);
+
+
+--
+-- Name: idx_training_hyperparams; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_training_hyperparams ON public.training_runs USING gin (hyperparameters);
+
+
+--
+-- Name: idx_training_metrics; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_training_metrics ON public.training_runs USING gin (custom_metrics);
+
+
+--
+-- Name: idx_training_status; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_training_status ON public.training_runs USING btree (status);
+
+
+--
+-- Name: idx_training_version; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_training_version ON public.training_runs USING btree (version_id, created_at DESC);
+
+
+--
+-- Name: idx_users_team; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_users_team ON public.users USING btree (team_id);
+
+
+--
+-- Name: idx_versions_framework; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_versions_framework ON public.model_versions USING btree (framework);
+
+
+--
+-- Name: idx_versions_registered; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_versions_registered ON public.model_versions USING btree (registered_at DESC);
+
+
+--
+-- Name: idx_versions_registered_by_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_versions_registered_by_user ON public.model_versions USING btree (registered_by_user_id);
+
+
+--
+-- Name: idx_versions_semver; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_versions_semver ON public.model_versions USING btree (model_id, semver_key DESC);
+
+
+--
+-- Name: idx_versions_status; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_versions_status ON public.model_versions USING btree (status);
+
+
+--
+-- Name: approvals link_approvals_requested_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER link_approvals_requested_by BEFORE INSERT OR UPDATE OF requested_by ON public.approvals FOR EACH ROW EXECUTE FUNCTION public.link_user('requested_by', 'requested_by_user_id');
+
+
+--
+-- Name: deployments link_deployments_deployed_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER link_deployments_deployed_by BEFORE INSERT OR UPDATE OF deployed_by ON public.deployments FOR EACH ROW EXECUTE FUNCTION public.link_user('deployed_by', 'deployed_by_user_id');
+
+
+--
+-- Name: experiments link_experiments_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER link_experiments_created_by BEFORE INSERT OR UPDATE OF created_by ON public.experiments FOR EACH ROW EXECUTE FUNCTION public.link_user('created_by', 'created_by_user_id');
+
+
+--
+-- Name: model_versions link_model_versions_registered_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER link_model_versions_registered_by BEFORE INSERT OR UPDATE OF registered_by ON public.model_versions FOR EACH ROW EXECUTE FUNCTION public.link_user('registered_by', 'registered_by_user_id');
+
+
+--
+-- Name: models link_models_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER link_models_created_by BEFORE INSERT OR UPDATE OF created_by ON public.models FOR EACH ROW EXECUTE FUNCTION public.link_user('created_by', 'created_by_user_id');
+
+
+--
+-- Name: models update_models_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER update_models_updated_at BEFORE UPDATE ON public.models FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+
+--
+-- Name: approvals approvals_requested_by_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.approvals
+    ADD CONSTRAINT approvals_requested_by_user_id_fkey FOREIGN KEY (requested_by_user_id) REFERENCES public.users(user_id) ON DELETE SET NULL;
+
+
+--
+-- Name: approvals approvals_version_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.approvals
+    ADD CONSTRAINT approvals_version_id_fkey FOREIGN KEY (version_id) REFERENCES public.model_versions(version_id) ON DELETE CASCADE;
+
+
+--
+-- Name: dataset_tags dataset_tags_dataset_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dataset_tags
+    ADD CONSTRAINT dataset_tags_dataset_id_fkey FOREIGN KEY (dataset_id) REFERENCES public.datasets(dataset_id) ON DELETE CASCADE;
+
+
+--
+-- Name: dataset_tags dataset_tags_tag_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dataset_tags
+    ADD CONSTRAINT dataset_tags_tag_id_fkey FOREIGN KEY (tag_id) REFERENCES public.tags(tag_id) ON DELETE CASCADE;
+
+
+--
+-- Name: datasets datasets_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.datasets
+    ADD CONSTRAINT datasets_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams(team_id) ON DELETE SET NULL;
+
+
+--
+-- Name: deployments deployments_deployed_by_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deployments
+    ADD CONSTRAINT deployments_deployed_by_user_id_fkey FOREIGN KEY (deployed_by_user_id) REFERENCES public.users(user_id) ON DELETE SET NULL;
+
+
+--
+-- Name: deployments deployments_environment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deployments
+    ADD CONSTRAINT deployments_environment_id_fkey FOREIGN KEY (environment_id) REFERENCES public.environments(environment_id);
+
+
+--
+-- Name: deployments deployments_version_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deployments
+    ADD CONSTRAINT deployments_version_id_fkey FOREIGN KEY (version_id) REFERENCES public.model_versions(version_id) ON DELETE RESTRICT;
+
+
+--
+-- Name: experiments experiments_created_by_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.experiments
+    ADD CONSTRAINT experiments_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES public.users(user_id) ON DELETE SET NULL;
+
+
+--
+-- Name: experiments experiments_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.experiments
+    ADD CONSTRAINT experiments_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.models(model_id) ON DELETE CASCADE;
+
+
+--
+-- Name: model_tags model_tags_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_tags
+    ADD CONSTRAINT model_tags_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.models(model_id) ON DELETE CASCADE;
+
+
+--
+-- Name: model_tags model_tags_tag_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_tags
+    ADD CONSTRAINT model_tags_tag_id_fkey FOREIGN KEY (tag_id) REFERENCES public.tags(tag_id) ON DELETE CASCADE;
+
+
+--
+-- Name: model_versions model_versions_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_versions
+    ADD CONSTRAINT model_versions_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.models(model_id) ON DELETE CASCADE;
+
+
+--
+-- Name: model_versions model_versions_registered_by_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_versions
+    ADD CONSTRAINT model_versions_registered_by_user_id_fkey FOREIGN KEY (registered_by_user_id) REFERENCES public.users(user_id) ON DELETE SET NULL;
+
+
+--
+-- Name: models models_created_by_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.models
+    ADD CONSTRAINT models_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES public.users(user_id) ON DELETE SET NULL;
+
+
+--
+-- Name: models models_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.models
+    ADD CONSTRAINT models_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams(team_id) ON DELETE SET NULL;
+
+
+--
+-- Name: run_datasets run_datasets_dataset_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.run_datasets
+    ADD CONSTRAINT run_datasets_dataset_id_fkey FOREIGN KEY (dataset_id) REFERENCES public.datasets(dataset_id) ON DELETE RESTRICT;
+
+
+--
+-- Name: run_datasets run_datasets_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.run_datasets
+    ADD CONSTRAINT run_datasets_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.training_runs(run_id) ON DELETE CASCADE;
+
+
+--
+-- Name: training_runs training_runs_experiment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.training_runs
+    ADD CONSTRAINT training_runs_experiment_id_fkey FOREIGN KEY (experiment_id) REFERENCES public.experiments(experiment_id) ON DELETE SET NULL;
+
+
+--
+-- Name: training_runs training_runs_version_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.training_runs
+    ADD CONSTRAINT training_runs_version_id_fkey FOREIGN KEY (version_id) REFERENCES public.model_versions(version_id) ON DELETE CASCADE;
+
+
+--
+-- Name: users users_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams(team_id) ON DELETE SET NULL;
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+\unrestrict aNekeh7nW4sEp1CUGUZnrd39Bpq2UegZvK8a7Dd3VDR3eGG0ZSdtwblRP0uWKFc
+
+
+--
+-- Dbmate schema migrations
+--
+
+INSERT INTO public.schema_migrations (version) VALUES
+    ('20251023000100'),
+    ('20251023000200'),
+    ('20251023000300'),
+    ('20251023000400'),
+    ('20251023000500'),
+    ('20251023000600'),
+    ('20251023000700'),
+    ('20251023000800');
