@@ -1,5 +1,3 @@
-\restrict aNekeh7nW4sEp1CUGUZnrd39Bpq2UegZvK8a7Dd3VDR3eGG0ZSdtwblRP0uWKFc
-
 -- Dumped from database version 15.20 (Debian 15.20-0+deb12u1)
 -- Dumped by pg_dump version 15.20 (Debian 15.20-0+deb12u1)
 
@@ -38,6 +36,67 @@ $$;
 --
 
 COMMENT ON FUNCTION public.link_user() IS 'Links a text "who" column to users: link_user(text_column, id_column)';
+
+
+--
+-- Name: registry_index_usage(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.registry_index_usage() RETURNS TABLE(table_name text, index_name text, idx_scan bigint, idx_tup_read bigint, idx_tup_fetch bigint)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT relname::text, indexrelname::text, idx_scan, idx_tup_read, idx_tup_fetch
+    FROM pg_stat_user_indexes
+    WHERE schemaname = current_schema()
+$$;
+
+
+--
+-- Name: FUNCTION registry_index_usage(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.registry_index_usage() IS 'Part 6.1: how often each index of the registry was used';
+
+
+--
+-- Name: registry_sequential_scans(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.registry_sequential_scans() RETURNS TABLE(table_name text, seq_scan bigint, seq_tup_read bigint, avg_rows_per_scan bigint)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT relname::text, seq_scan, seq_tup_read, seq_tup_read / seq_scan
+    FROM pg_stat_user_tables
+    WHERE schemaname = current_schema() AND seq_scan > 0
+$$;
+
+
+--
+-- Name: FUNCTION registry_sequential_scans(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.registry_sequential_scans() IS 'Part 6.1: tables read by sequential scans, candidates for an index';
+
+
+--
+-- Name: registry_table_sizes(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.registry_table_sizes() RETURNS TABLE(table_name text, total_bytes bigint, table_bytes bigint, index_bytes bigint)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT c.relname::text, pg_total_relation_size(c.oid), pg_relation_size(c.oid),
+           pg_total_relation_size(c.oid) - pg_relation_size(c.oid)
+    FROM pg_class c
+    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+$$;
+
+
+--
+-- Name: FUNCTION registry_table_sizes(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.registry_table_sizes() IS 'Part 6.3: table and index sizes in bytes';
 
 
 --
@@ -1414,7 +1473,6 @@ ALTER TABLE ONLY public.users
 -- PostgreSQL database dump complete
 --
 
-\unrestrict aNekeh7nW4sEp1CUGUZnrd39Bpq2UegZvK8a7Dd3VDR3eGG0ZSdtwblRP0uWKFc
 
 
 --
@@ -1429,4 +1487,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20251023000500'),
     ('20251023000600'),
     ('20251023000700'),
-    ('20251023000800');
+    ('20251023000800'),
+    ('20251023000900');

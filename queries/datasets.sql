@@ -6,7 +6,7 @@ INSERT INTO datasets (
 ) VALUES (
     @dataset_name, @display_name, sqlc.narg('description'), @storage_location, sqlc.narg('storage_format'),
     sqlc.narg('storage_size_gb'), sqlc.narg('data_steward'), sqlc.narg('team_id'), sqlc.narg('freshness_sla_hours'), sqlc.narg('last_updated_at'),
-    sqlc.narg('row_count'), @contains_pii, @data_classification, @created_by
+    sqlc.narg('row_count'), COALESCE(sqlc.narg('contains_pii')::boolean, FALSE), COALESCE(sqlc.narg('data_classification')::text, 'internal'), COALESCE(sqlc.narg('created_by')::text, CURRENT_USER)
 )
 RETURNING *;
 
@@ -18,7 +18,7 @@ INSERT INTO datasets (
 ) VALUES (
     @dataset_name, @display_name, sqlc.narg('description'), @storage_location, sqlc.narg('storage_format'),
     sqlc.narg('storage_size_gb'), sqlc.narg('data_steward'), sqlc.narg('team_id'), sqlc.narg('freshness_sla_hours'), sqlc.narg('last_updated_at'),
-    sqlc.narg('row_count'), @contains_pii, @data_classification, @created_by
+    sqlc.narg('row_count'), COALESCE(sqlc.narg('contains_pii')::boolean, FALSE), COALESCE(sqlc.narg('data_classification')::text, 'internal'), COALESCE(sqlc.narg('created_by')::text, CURRENT_USER)
 )
 ON CONFLICT (dataset_name) DO UPDATE SET
     display_name = EXCLUDED.display_name,

@@ -5,7 +5,8 @@ INSERT INTO deployments (
     replicas, instance_type, gpu_enabled, traffic_percentage, deployed_by, status, deployment_notes
 )
 SELECT @version_id, e.environment_id, sqlc.narg('deployment_name'), sqlc.narg('endpoint_url'), sqlc.narg('serving_framework'),
-       @replicas, sqlc.narg('instance_type'), @gpu_enabled, @traffic_percentage, @deployed_by, @status, sqlc.narg('deployment_notes')
+       COALESCE(sqlc.narg('replicas')::integer, 1), sqlc.narg('instance_type'), COALESCE(sqlc.narg('gpu_enabled')::boolean, FALSE),
+       COALESCE(sqlc.narg('traffic_percentage')::integer, 100), @deployed_by, COALESCE(sqlc.narg('status')::text, 'active'), sqlc.narg('deployment_notes')
 FROM environments e
 WHERE e.environment_name = @environment_name
 RETURNING *;

@@ -1,11 +1,11 @@
 -- name: ExperimentCreate :one
 INSERT INTO experiments (experiment_name, model_id, description, created_by)
-VALUES (@experiment_name, sqlc.narg('model_id'), sqlc.narg('description'), @created_by)
+VALUES (@experiment_name, sqlc.narg('model_id'), sqlc.narg('description'), COALESCE(sqlc.narg('created_by')::text, CURRENT_USER))
 RETURNING *;
 
 -- name: ExperimentUpsertByName :one
 INSERT INTO experiments (experiment_name, model_id, description, created_by)
-VALUES (@experiment_name, sqlc.narg('model_id'), sqlc.narg('description'), @created_by)
+VALUES (@experiment_name, sqlc.narg('model_id'), sqlc.narg('description'), COALESCE(sqlc.narg('created_by')::text, CURRENT_USER))
 ON CONFLICT (experiment_name) DO UPDATE SET
     model_id = EXCLUDED.model_id,
     description = EXCLUDED.description

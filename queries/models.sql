@@ -1,12 +1,14 @@
 -- name: ModelCreate :one
+-- NULL arguments for defaulted columns (risk_level, compliance_required,
+-- created_by) take the schema defaults.
 INSERT INTO models (
     model_name, display_name, description, objective, team_id,
     primary_contact, secondary_contact, business_unit, risk_level,
     compliance_required, github_repo, documentation_url, created_by
 ) VALUES (
     @model_name, @display_name, sqlc.narg('description'), sqlc.narg('objective'), sqlc.narg('team_id'),
-    sqlc.narg('primary_contact'), sqlc.narg('secondary_contact'), sqlc.narg('business_unit'), @risk_level,
-    @compliance_required, sqlc.narg('github_repo'), sqlc.narg('documentation_url'), @created_by
+    sqlc.narg('primary_contact'), sqlc.narg('secondary_contact'), sqlc.narg('business_unit'), COALESCE(sqlc.narg('risk_level')::text, 'medium'),
+    COALESCE(sqlc.narg('compliance_required')::boolean, FALSE), sqlc.narg('github_repo'), sqlc.narg('documentation_url'), COALESCE(sqlc.narg('created_by')::text, CURRENT_USER)
 )
 RETURNING *;
 
@@ -18,8 +20,8 @@ INSERT INTO models (
     compliance_required, github_repo, documentation_url, created_by
 ) VALUES (
     @model_name, @display_name, sqlc.narg('description'), sqlc.narg('objective'), sqlc.narg('team_id'),
-    sqlc.narg('primary_contact'), sqlc.narg('secondary_contact'), sqlc.narg('business_unit'), @risk_level,
-    @compliance_required, sqlc.narg('github_repo'), sqlc.narg('documentation_url'), @created_by
+    sqlc.narg('primary_contact'), sqlc.narg('secondary_contact'), sqlc.narg('business_unit'), COALESCE(sqlc.narg('risk_level')::text, 'medium'),
+    COALESCE(sqlc.narg('compliance_required')::boolean, FALSE), sqlc.narg('github_repo'), sqlc.narg('documentation_url'), COALESCE(sqlc.narg('created_by')::text, CURRENT_USER)
 )
 ON CONFLICT (model_name) DO UPDATE SET
     display_name = EXCLUDED.display_name,

@@ -20,7 +20,7 @@ INSERT INTO datasets (
 ) VALUES (
     $1, $2, $3, $4, $5,
     $6, $7, $8, $9, $10,
-    $11, $12, $13, $14
+    $11, COALESCE($12::boolean, FALSE), COALESCE($13::text, 'internal'), COALESCE($14::text, CURRENT_USER)
 )
 RETURNING dataset_id, dataset_name, display_name, description, storage_location, storage_format, storage_size_gb, schema_url, schema_version, data_version, data_steward, team_id, freshness_sla_hours, last_updated_at, row_count, column_count, contains_pii, data_classification, retention_days, created_at, created_by
 `
@@ -440,7 +440,7 @@ INSERT INTO datasets (
 ) VALUES (
     $1, $2, $3, $4, $5,
     $6, $7, $8, $9, $10,
-    $11, $12, $13, $14
+    $11, COALESCE($12::boolean, FALSE), COALESCE($13::text, 'internal'), COALESCE($14::text, CURRENT_USER)
 )
 ON CONFLICT (dataset_name) DO UPDATE SET
     display_name = EXCLUDED.display_name,

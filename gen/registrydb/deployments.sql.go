@@ -18,7 +18,8 @@ INSERT INTO deployments (
     replicas, instance_type, gpu_enabled, traffic_percentage, deployed_by, status, deployment_notes
 )
 SELECT $1, e.environment_id, $2, $3, $4,
-       $5, $6, $7, $8, $9, $10, $11
+       COALESCE($5::integer, 1), $6, COALESCE($7::boolean, FALSE),
+       COALESCE($8::integer, 100), $9, COALESCE($10::text, 'active'), $11
 FROM environments e
 WHERE e.environment_name = $12
 RETURNING deployment_id, version_id, environment_id, deployment_name, endpoint_url, serving_framework, replicas, instance_type, gpu_enabled, auto_scaling_enabled, min_replicas, max_replicas, target_latency_p50_ms, target_latency_p95_ms, target_latency_p99_ms, target_availability_percent, target_throughput_qps, actual_latency_p50_ms, actual_latency_p95_ms, actual_latency_p99_ms, actual_availability_percent, actual_throughput_qps, deployed_at, deployed_by, undeployed_at, undeployed_by, status, traffic_percentage, monthly_cost_usd, deployment_notes, deployed_by_user_id
@@ -34,7 +35,7 @@ type DeploymentCreateParams struct {
 	GpuEnabled        *bool     `json:"gpu_enabled"`
 	TrafficPercentage *int32    `json:"traffic_percentage"`
 	DeployedBy        string    `json:"deployed_by"`
-	Status            string    `json:"status"`
+	Status            *string   `json:"status"`
 	DeploymentNotes   *string   `json:"deployment_notes"`
 	EnvironmentName   string    `json:"environment_name"`
 }

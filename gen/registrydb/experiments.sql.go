@@ -13,7 +13,7 @@ import (
 
 const experimentCreate = `-- name: ExperimentCreate :one
 INSERT INTO experiments (experiment_name, model_id, description, created_by)
-VALUES ($1, $2, $3, $4)
+VALUES ($1, $2, $3, COALESCE($4::text, CURRENT_USER))
 RETURNING experiment_id, experiment_name, model_id, description, created_by, created_by_user_id, created_at
 `
 
@@ -156,7 +156,7 @@ func (q *Queries) ExperimentUpdate(ctx context.Context, description *string, mod
 
 const experimentUpsertByName = `-- name: ExperimentUpsertByName :one
 INSERT INTO experiments (experiment_name, model_id, description, created_by)
-VALUES ($1, $2, $3, $4)
+VALUES ($1, $2, $3, COALESCE($4::text, CURRENT_USER))
 ON CONFLICT (experiment_name) DO UPDATE SET
     model_id = EXCLUDED.model_id,
     description = EXCLUDED.description

@@ -19,8 +19,8 @@ INSERT INTO models (
     compliance_required, github_repo, documentation_url, created_by
 ) VALUES (
     $1, $2, $3, $4, $5,
-    $6, $7, $8, $9,
-    $10, $11, $12, $13
+    $6, $7, $8, COALESCE($9::text, 'medium'),
+    COALESCE($10::boolean, FALSE), $11, $12, COALESCE($13::text, CURRENT_USER)
 )
 RETURNING model_id, model_name, display_name, description, objective, team_id, primary_contact, secondary_contact, business_unit, risk_level, compliance_required, github_repo, documentation_url, created_at, updated_at, created_by, created_by_user_id
 `
@@ -41,6 +41,8 @@ type ModelCreateParams struct {
 	CreatedBy          *string    `json:"created_by"`
 }
 
+// NULL arguments for defaulted columns (risk_level, compliance_required,
+// created_by) take the schema defaults.
 func (q *Queries) ModelCreate(ctx context.Context, arg ModelCreateParams) (Model, error) {
 	row := q.db.QueryRow(ctx, modelCreate,
 		arg.ModelName,
@@ -424,8 +426,8 @@ INSERT INTO models (
     compliance_required, github_repo, documentation_url, created_by
 ) VALUES (
     $1, $2, $3, $4, $5,
-    $6, $7, $8, $9,
-    $10, $11, $12, $13
+    $6, $7, $8, COALESCE($9::text, 'medium'),
+    COALESCE($10::boolean, FALSE), $11, $12, COALESCE($13::text, CURRENT_USER)
 )
 ON CONFLICT (model_name) DO UPDATE SET
     display_name = EXCLUDED.display_name,

@@ -102,6 +102,8 @@ type Querier interface {
 	// sqlc.narg('semver') narrows to one version; sqlc.narg('at') shows the
 	// deployments live at that moment instead of all of them.
 	LineageVersionsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]ModelVersion, error)
+	// NULL arguments for defaulted columns (risk_level, compliance_required,
+	// created_by) take the schema defaults.
 	ModelCreate(ctx context.Context, arg ModelCreateParams) (Model, error)
 	// Cascades to versions, their runs and approvals; refused while a version
 	// has a deployment (deployments.version_id is ON DELETE RESTRICT).
@@ -186,6 +188,8 @@ type Querier interface {
 	RunDatasetDetach(ctx context.Context, runID uuid.UUID, datasetID uuid.UUID, datasetRole string) (int64, error)
 	RunDatasetInsertManyCopyFrom(ctx context.Context, arg []RunDatasetInsertManyCopyFromParams) (int64, error)
 	RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]RunDatasetListByRunRow, error)
+	// Names who acts in this transaction (registry.actor), for the audit trail.
+	SessionSetActor(ctx context.Context, actor string) error
 	TagCreate(ctx context.Context, tagCategory string, tagValue string, tagDescription *string) (Tag, error)
 	// Detaches the tag from every model and dataset (ON DELETE CASCADE).
 	TagDelete(ctx context.Context, tagID uuid.UUID) (int64, error)
@@ -207,7 +211,7 @@ type Querier interface {
 	TeamUpdate(ctx context.Context, arg TeamUpdateParams) (Team, error)
 	// Creates the team or refreshes its details; seeding relies on it being idempotent.
 	TeamUpsertByName(ctx context.Context, arg TeamUpsertByNameParams) (Team, error)
-	// Records a run; it starts 'queued' unless a status is given.
+	// Records a run. NULL arguments take the column defaults (status queued).
 	TrainingRunCreate(ctx context.Context, arg TrainingRunCreateParams) (TrainingRun, error)
 	// Cascades to the run's dataset links.
 	TrainingRunDelete(ctx context.Context, runID uuid.UUID) (int64, error)

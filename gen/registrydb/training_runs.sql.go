@@ -113,10 +113,10 @@ INSERT INTO training_runs (
     compute_target, instance_type, gpu_count, gpu_type, gpu_hours, cpu_hours, estimated_cost_usd,
     started_by, started_at, completed_at, duration_seconds, exit_code, notes
 ) VALUES (
-    $1, $2, $3, $4, $5,
+    $1, $2, $3, $4, COALESCE($5::text, 'queued'),
     $6, $7, $8, $9, $10,
     COALESCE($11::jsonb, '{}'), COALESCE($12::jsonb, '{}'),
-    $13, $14, $15, $16, $17, $18, $19,
+    $13, $14, COALESCE($15::integer, 0), $16, COALESCE($17::numeric, 0), COALESCE($18::numeric, 0), $19,
     $20, $21, $22, $23, $24, $25
 )
 RETURNING run_id, version_id, run_name, experiment_name, experiment_id, status, accuracy, precision_score, recall_score, f1_score, loss, custom_metrics, hyperparameters, compute_target, instance_type, gpu_count, gpu_type, gpu_hours, cpu_hours, estimated_cost_usd, started_by, started_at, completed_at, duration_seconds, exit_code, logs_uri, tensorboard_uri, checkpoint_uri, feature_store_snapshot, feature_count, created_at, notes
@@ -127,7 +127,7 @@ type TrainingRunCreateParams struct {
 	RunName          *string         `json:"run_name"`
 	ExperimentName   *string         `json:"experiment_name"`
 	ExperimentID     *uuid.UUID      `json:"experiment_id"`
-	Status           string          `json:"status"`
+	Status           *string         `json:"status"`
 	Accuracy         *float64        `json:"accuracy"`
 	PrecisionScore   *float64        `json:"precision_score"`
 	RecallScore      *float64        `json:"recall_score"`
@@ -150,7 +150,7 @@ type TrainingRunCreateParams struct {
 	Notes            *string         `json:"notes"`
 }
 
-// Records a run; it starts 'queued' unless a status is given.
+// Records a run. NULL arguments take the column defaults (status queued).
 func (q *Queries) TrainingRunCreate(ctx context.Context, arg TrainingRunCreateParams) (TrainingRun, error) {
 	row := q.db.QueryRow(ctx, trainingRunCreate,
 		arg.VersionID,

@@ -1,0 +1,115 @@
+// Command devdb gives the Makefile a migrated scratch database on whatever
+// server pgserver finds (TEST_DATABASE_URL, Docker, or local binaries):
+//
+//	devdb dump FILE       write dbmate's schema dump of the migrations to FILE
+//	devdb run CMD ARGS... run CMD with VET_DATABASE_URL set to the scratch database
+//
+// The scratch database is dropped afterwards.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+
+	"github.com/amacneil/dbmate/v2/pkg/dbmate"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/mlplatform/model-registry/db"
+	"github.com/mlplatform/model-registry/internal/migrate"
+	"github.com/mlplatform/model-registry/internal/pgserver"
+)
+
+func main() {
+	if len(os.Args) < 3 || (os.Args[1] != "dump" && os.Args[1] != "run") {
+		fmt.Fprintln(os.Stderr, "usage: devdb dump FILE | devdb run CMD [ARGS...]")
+		os.Exit(2)
+	}
+	if err := run(os.Args[1], os.Args[2:]); err != nil {
+		fmt.Fprintln(os.Stderr, "devdb:", err)
+		os.Exit(1)
+	}
+}
+
+func run(verb string, args []string) (err error) {
+	ctx := context.Background()
+	srv, err := pgserver.Start(ctx, "TEST_DATABASE_URL")
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	dbURL, drop, err := scratchDatabase(ctx, srv.URL)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if dropErr := drop(); err == nil {
+			err = dropErr
+		}
+	}()
+	if err := migrate.Up(dbURL, io.Discard); err != nil {
+		return err
+	}
+	if verb == "dump" {
+		return dump(dbURL, args[0])
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), "VET_DATABASE_URL="+dbURL)
+	return cmd.Run()
+}
+
+func scratchDatabase(ctx context.Context, serverURL string) (string, func() error, error) {
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	name := "mlreg_scratch_" + hex.EncodeToString(suffix)
+	admin, err := pgx.Connect(ctx, serverURL)
+	if err != nil {
+		return "", nil, err
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", nil, err
+	}
+	u, _ := url.Parse(serverURL)
+	u.Path = "/" + name
+	drop := func() error {
+		c, err := pgx.Connect(ctx, serverURL)
+		if err != nil {
+			return err
+		}
+		defer c.Close(ctx)
+		_, err = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		return err
+	}
+	return u.String(), drop, nil
+}
+
+// volatileLine matches what differs between two dumps of one schema: the
+// server and pg_dump versions, and the per-run random \restrict keys (PostgreSQL
+// 15.14 and later).
+var volatileLine = regexp.MustCompile(`(?m)^(\\(un)?restrict [A-Za-z0-9]+|-- Dumped (from|by) .*)\n`)
+
+func dump(dbURL, file string) error {
+	u, _ := url.Parse(dbURL)
+	m := dbmate.New(u)
+	m.FS = db.Migrations
+	m.MigrationsDir = []string{db.MigrationsDir}
+	m.SchemaFile = file
+	m.Log = io.Discard
+	if err := m.DumpSchema(); err != nil {
+		return err
+	}
+	body, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, bytes.TrimLeft(volatileLine.ReplaceAll(body, nil), "\n"), 0o644)
+}

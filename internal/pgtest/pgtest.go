@@ -1,0 +1,144 @@
+// Package pgtest gives each test its own PostgreSQL database, cloned from a
+// template that was migrated once (pgtestdb), on a server found by pgserver:
+// TEST_DATABASE_URL, else Docker, else a throwaway cluster from local binaries.
+//
+// A package with database tests calls pgtest.Main from its TestMain. A test
+// that cannot get a server fails, saying how to provide one; it never skips.
+package pgtest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", used by pgtestdb
+	"github.com/peterldowns/pgtestdb"
+
+	"github.com/mlplatform/model-registry/internal/migrate"
+	"github.com/mlplatform/model-registry/internal/pgserver"
+)
+
+// URLVar names the environment variable that points tests at a server.
+const URLVar = "TEST_DATABASE_URL"
+
+var (
+	mainCalled bool
+	serverOnce sync.Once
+	server     *pgserver.Server
+	serverErr  error
+)
+
+// Main runs the package's tests and then stops any server they started.
+func Main(m *testing.M) {
+	mainCalled = true
+	code := m.Run()
+	if err := server.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "pgtest: stopping server:", err)
+	}
+	os.Exit(code)
+}
+
+// Server returns the package's server, starting it on first use.
+func Server(t testing.TB) *pgserver.Server {
+	t.Helper()
+	if !mainCalled {
+		t.Fatal("pgtest: call pgtest.Main(m) from this package's TestMain, so the server is stopped after the tests")
+	}
+	serverOnce.Do(func() {
+		server, serverErr = pgserver.Start(context.Background(), URLVar)
+		if serverErr == nil {
+			fmt.Fprintf(os.Stderr, "pgtest: PostgreSQL from %s\n", server.Source)
+		}
+	})
+	if serverErr != nil {
+		t.Fatalf("pgtest: %v", serverErr)
+	}
+	return server
+}
+
+// migrator lets pgtestdb build the template database with our migrations.
+type migrator struct{}
+
+func (migrator) Hash() (string, error) { return migrate.Hash() }
+
+func (migrator) Migrate(_ context.Context, _ *sql.DB, conf pgtestdb.Config) error {
+	return migrate.Up(conf.URL(), io.Discard)
+}
+
+// emptyMigrator gives a database with nothing in it, for migration tests.
+type emptyMigrator struct{ pgtestdb.NoopMigrator }
+
+// Config returns pgtestdb's connection settings for the server.
+func Config(t testing.TB) pgtestdb.Config {
+	t.Helper()
+	u, err := url.Parse(Server(t).URL)
+	if err != nil {
+		t.Fatalf("pgtest: %s is not a URL", URLVar)
+	}
+	pass, _ := u.User.Password()
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	q := u.Query()
+	if q.Get("sslmode") == "" {
+		q.Set("sslmode", "disable")
+	}
+	return pgtestdb.Config{
+		DriverName: "pgx",
+		Host:       u.Hostname(),
+		Port:       port,
+		User:       u.User.Username(),
+		Password:   pass,
+		Database:   trimSlash(u.Path),
+		Options:    q.Encode(),
+		// Tests bypass constraints (session_replication_role) and create
+		// roles, as an administrator restoring a dump would.
+		TestRole: &pgtestdb.Role{
+			Username:     "mlreg_test",
+			Password:     "mlreg_test",
+			Capabilities: "SUPERUSER",
+		},
+		ForceTerminateConnections: true,
+	}
+}
+
+func trimSlash(p string) string {
+	if len(p) > 0 && p[0] == '/' {
+		return p[1:]
+	}
+	if p == "" {
+		return "postgres"
+	}
+	return p
+}
+
+// NewURL returns the URL of a new migrated database of the test's own.
+func NewURL(t testing.TB) string {
+	t.Helper()
+	return pgtestdb.Custom(t, Config(t), migrator{}).URL()
+}
+
+// NewEmptyURL returns the URL of a new database with no schema at all.
+func NewEmptyURL(t testing.TB) string {
+	t.Helper()
+	return pgtestdb.Custom(t, Config(t), emptyMigrator{}).URL()
+}
+
+// NewPool returns a pool on a new migrated database of the test's own,
+// closed when the test ends (before pgtestdb drops the database).
+func NewPool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), NewURL(t))
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}

@@ -1,0 +1,3 @@
+-- name: SessionSetActor :exec
+-- Names who acts in this transaction (registry.actor), for the audit trail.
+SELECT set_config('registry.actor', @actor::text, true);
