@@ -75,7 +75,7 @@ func TestDeleteRules(t *testing.T) {
 		if code, name := pgCode(err); code != "23503" || name != "run_datasets_dataset_id_fkey" {
 			t.Fatalf("want RESTRICT by run_datasets_dataset_id_fkey, got %v", err)
 		}
-		if _, err := q.RunDatasetDetach(ctx, f.RunID, f.DatasetID, "training"); err != nil {
+		if _, err := q.RunDatasetDetach(ctx, registrydb.RunDatasetDetachParams{RunID: f.RunID, DatasetID: f.DatasetID, DatasetRole: "training"}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := q.DatasetDelete(ctx, f.DatasetID); err != nil || n != 1 {

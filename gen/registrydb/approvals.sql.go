@@ -203,6 +203,12 @@ ORDER BY a.requested_at, a.approval_id
 LIMIT $3
 `
 
+type ApprovalListPendingParams struct {
+	AfterRequestedAt time.Time `json:"after_requested_at"`
+	AfterID          uuid.UUID `json:"after_id"`
+	MaxRows          int32     `json:"max_rows"`
+}
+
 type ApprovalListPendingRow struct {
 	ApprovalID          uuid.UUID       `json:"approval_id"`
 	VersionID           uuid.UUID       `json:"version_id"`
@@ -226,8 +232,8 @@ type ApprovalListPendingRow struct {
 }
 
 // The review queue, oldest request first; keyset on (requested_at, approval_id).
-func (q *Queries) ApprovalListPending(ctx context.Context, afterRequestedAt time.Time, afterID uuid.UUID, maxRows int32) ([]ApprovalListPendingRow, error) {
-	rows, err := q.db.Query(ctx, approvalListPending, afterRequestedAt, afterID, maxRows)
+func (q *Queries) ApprovalListPending(ctx context.Context, arg ApprovalListPendingParams) ([]ApprovalListPendingRow, error) {
+	rows, err := q.db.Query(ctx, approvalListPending, arg.AfterRequestedAt, arg.AfterID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -276,8 +282,14 @@ WHERE approval_id = $3 AND status = 'pending'
 RETURNING approval_id, version_id, approval_type, required_for_env, status, requested_by, requested_at, approved_by, approved_at, rejected_by, rejected_at, approval_notes, rejection_reason, compliance_checklist, risk_assessment_score, expires_at, requested_by_user_id
 `
 
-func (q *Queries) ApprovalReject(ctx context.Context, rejectedBy *string, rejectionReason *string, approvalID uuid.UUID) (Approval, error) {
-	row := q.db.QueryRow(ctx, approvalReject, rejectedBy, rejectionReason, approvalID)
+type ApprovalRejectParams struct {
+	RejectedBy      *string   `json:"rejected_by"`
+	RejectionReason *string   `json:"rejection_reason"`
+	ApprovalID      uuid.UUID `json:"approval_id"`
+}
+
+func (q *Queries) ApprovalReject(ctx context.Context, arg ApprovalRejectParams) (Approval, error) {
+	row := q.db.QueryRow(ctx, approvalReject, arg.RejectedBy, arg.RejectionReason, arg.ApprovalID)
 	var i Approval
 	err := row.Scan(
 		&i.ApprovalID,

@@ -313,8 +313,14 @@ VALUES ($1, $2, $3)
 ON CONFLICT (dataset_id, tag_id) DO NOTHING
 `
 
-func (q *Queries) DatasetTagAttach(ctx context.Context, datasetID uuid.UUID, tagID uuid.UUID, taggedBy *string) error {
-	_, err := q.db.Exec(ctx, datasetTagAttach, datasetID, tagID, taggedBy)
+type DatasetTagAttachParams struct {
+	DatasetID uuid.UUID `json:"dataset_id"`
+	TagID     uuid.UUID `json:"tag_id"`
+	TaggedBy  *string   `json:"tagged_by"`
+}
+
+func (q *Queries) DatasetTagAttach(ctx context.Context, arg DatasetTagAttachParams) error {
+	_, err := q.db.Exec(ctx, datasetTagAttach, arg.DatasetID, arg.TagID, arg.TaggedBy)
 	return err
 }
 

@@ -160,6 +160,12 @@ ORDER BY d.deployment_id
 LIMIT $3
 `
 
+type DeploymentListActiveByEnvironmentParams struct {
+	EnvironmentName string    `json:"environment_name"`
+	AfterID         uuid.UUID `json:"after_id"`
+	MaxRows         int32     `json:"max_rows"`
+}
+
 type DeploymentListActiveByEnvironmentRow struct {
 	DeploymentID              uuid.UUID  `json:"deployment_id"`
 	VersionID                 uuid.UUID  `json:"version_id"`
@@ -197,8 +203,8 @@ type DeploymentListActiveByEnvironmentRow struct {
 }
 
 // Active deployments in one environment, keyset on deployment_id.
-func (q *Queries) DeploymentListActiveByEnvironment(ctx context.Context, environmentName string, afterID uuid.UUID, maxRows int32) ([]DeploymentListActiveByEnvironmentRow, error) {
-	rows, err := q.db.Query(ctx, deploymentListActiveByEnvironment, environmentName, afterID, maxRows)
+func (q *Queries) DeploymentListActiveByEnvironment(ctx context.Context, arg DeploymentListActiveByEnvironmentParams) ([]DeploymentListActiveByEnvironmentRow, error) {
+	rows, err := q.db.Query(ctx, deploymentListActiveByEnvironment, arg.EnvironmentName, arg.AfterID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

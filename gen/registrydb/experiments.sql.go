@@ -139,8 +139,14 @@ WHERE experiment_id = $3
 RETURNING experiment_id, experiment_name, model_id, description, created_by, created_by_user_id, created_at
 `
 
-func (q *Queries) ExperimentUpdate(ctx context.Context, description *string, modelID *uuid.UUID, experimentID uuid.UUID) (Experiment, error) {
-	row := q.db.QueryRow(ctx, experimentUpdate, description, modelID, experimentID)
+type ExperimentUpdateParams struct {
+	Description  *string    `json:"description"`
+	ModelID      *uuid.UUID `json:"model_id"`
+	ExperimentID uuid.UUID  `json:"experiment_id"`
+}
+
+func (q *Queries) ExperimentUpdate(ctx context.Context, arg ExperimentUpdateParams) (Experiment, error) {
+	row := q.db.QueryRow(ctx, experimentUpdate, arg.Description, arg.ModelID, arg.ExperimentID)
 	var i Experiment
 	err := row.Scan(
 		&i.ExperimentID,

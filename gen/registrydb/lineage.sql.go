@@ -188,6 +188,12 @@ WHERE mv.model_id = $1
 ORDER BY mv.semver_key DESC, e.priority DESC, e.environment_name, d.deployed_at DESC
 `
 
+type LineageDeploymentsByModelParams struct {
+	ModelID uuid.UUID  `json:"model_id"`
+	Semver  *string    `json:"semver"`
+	At      *time.Time `json:"at"`
+}
+
 type LineageDeploymentsByModelRow struct {
 	DeploymentID      uuid.UUID  `json:"deployment_id"`
 	VersionID         uuid.UUID  `json:"version_id"`
@@ -201,8 +207,8 @@ type LineageDeploymentsByModelRow struct {
 	UndeployedAt      *time.Time `json:"undeployed_at"`
 }
 
-func (q *Queries) LineageDeploymentsByModel(ctx context.Context, modelID uuid.UUID, semver *string, at *time.Time) ([]LineageDeploymentsByModelRow, error) {
-	rows, err := q.db.Query(ctx, lineageDeploymentsByModel, modelID, semver, at)
+func (q *Queries) LineageDeploymentsByModel(ctx context.Context, arg LineageDeploymentsByModelParams) ([]LineageDeploymentsByModelRow, error) {
+	rows, err := q.db.Query(ctx, lineageDeploymentsByModel, arg.ModelID, arg.Semver, arg.At)
 	if err != nil {
 		return nil, err
 	}

@@ -286,9 +286,15 @@ ORDER BY semver_key DESC
 LIMIT $3
 `
 
+type ModelVersionListByModelParams struct {
+	ModelID         uuid.UUID `json:"model_id"`
+	BeforeSemverKey string    `json:"before_semver_key"`
+	MaxRows         int32     `json:"max_rows"`
+}
+
 // Newest semantic version first; keyset on semver_key (” means from the top).
-func (q *Queries) ModelVersionListByModel(ctx context.Context, modelID uuid.UUID, beforeSemverKey string, maxRows int32) ([]ModelVersion, error) {
-	rows, err := q.db.Query(ctx, modelVersionListByModel, modelID, beforeSemverKey, maxRows)
+func (q *Queries) ModelVersionListByModel(ctx context.Context, arg ModelVersionListByModelParams) ([]ModelVersion, error) {
+	rows, err := q.db.Query(ctx, modelVersionListByModel, arg.ModelID, arg.BeforeSemverKey, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

@@ -296,9 +296,15 @@ VALUES ($1, $2, $3)
 ON CONFLICT (model_id, tag_id) DO NOTHING
 `
 
+type ModelTagAttachParams struct {
+	ModelID  uuid.UUID `json:"model_id"`
+	TagID    uuid.UUID `json:"tag_id"`
+	TaggedBy *string   `json:"tagged_by"`
+}
+
 // Attaching a tag twice is a no-op.
-func (q *Queries) ModelTagAttach(ctx context.Context, modelID uuid.UUID, tagID uuid.UUID, taggedBy *string) error {
-	_, err := q.db.Exec(ctx, modelTagAttach, modelID, tagID, taggedBy)
+func (q *Queries) ModelTagAttach(ctx context.Context, arg ModelTagAttachParams) error {
+	_, err := q.db.Exec(ctx, modelTagAttach, arg.ModelID, arg.TagID, arg.TaggedBy)
 	return err
 }
 

@@ -6,7 +6,6 @@ package registrydb
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -20,8 +19,8 @@ type Querier interface {
 	ApprovalGetByID(ctx context.Context, approvalID uuid.UUID) (Approval, error)
 	ApprovalListByVersion(ctx context.Context, versionID uuid.UUID) ([]Approval, error)
 	// The review queue, oldest request first; keyset on (requested_at, approval_id).
-	ApprovalListPending(ctx context.Context, afterRequestedAt time.Time, afterID uuid.UUID, maxRows int32) ([]ApprovalListPendingRow, error)
-	ApprovalReject(ctx context.Context, rejectedBy *string, rejectionReason *string, approvalID uuid.UUID) (Approval, error)
+	ApprovalListPending(ctx context.Context, arg ApprovalListPendingParams) ([]ApprovalListPendingRow, error)
+	ApprovalReject(ctx context.Context, arg ApprovalRejectParams) (Approval, error)
 	ApprovalRequest(ctx context.Context, arg ApprovalRequestParams) (Approval, error)
 	DatasetCreate(ctx context.Context, arg DatasetCreateParams) (Dataset, error)
 	// Refused while a training run used the dataset (run_datasets is ON DELETE RESTRICT).
@@ -32,7 +31,7 @@ type Querier interface {
 	DatasetList(ctx context.Context, afterName string, maxRows int32) ([]Dataset, error)
 	DatasetListByTag(ctx context.Context, arg DatasetListByTagParams) ([]Dataset, error)
 	DatasetListNamesLike(ctx context.Context, pattern string, maxRows int32) ([]string, error)
-	DatasetTagAttach(ctx context.Context, datasetID uuid.UUID, tagID uuid.UUID, taggedBy *string) error
+	DatasetTagAttach(ctx context.Context, arg DatasetTagAttachParams) error
 	DatasetTagDetach(ctx context.Context, datasetID uuid.UUID, tagID uuid.UUID) (int64, error)
 	DatasetTagListByDataset(ctx context.Context, datasetID uuid.UUID) ([]DatasetTagListByDatasetRow, error)
 	DatasetUpdate(ctx context.Context, arg DatasetUpdateParams) (Dataset, error)
@@ -42,7 +41,7 @@ type Querier interface {
 	DeploymentDelete(ctx context.Context, deploymentID uuid.UUID) (int64, error)
 	DeploymentGetByID(ctx context.Context, deploymentID uuid.UUID) (Deployment, error)
 	// Active deployments in one environment, keyset on deployment_id.
-	DeploymentListActiveByEnvironment(ctx context.Context, environmentName string, afterID uuid.UUID, maxRows int32) ([]DeploymentListActiveByEnvironmentRow, error)
+	DeploymentListActiveByEnvironment(ctx context.Context, arg DeploymentListActiveByEnvironmentParams) ([]DeploymentListActiveByEnvironmentRow, error)
 	DeploymentListByVersion(ctx context.Context, versionID uuid.UUID) ([]DeploymentListByVersionRow, error)
 	// Marks a live deployment degraded, failed or active again.
 	DeploymentSetStatus(ctx context.Context, status string, deploymentID uuid.UUID) (Deployment, error)
@@ -66,7 +65,7 @@ type Querier interface {
 	ExperimentGetByName(ctx context.Context, experimentName string) (Experiment, error)
 	// Keyset pagination on experiment_name ('' for the first page).
 	ExperimentList(ctx context.Context, afterName string, maxRows int32) ([]Experiment, error)
-	ExperimentUpdate(ctx context.Context, description *string, modelID *uuid.UUID, experimentID uuid.UUID) (Experiment, error)
+	ExperimentUpdate(ctx context.Context, arg ExperimentUpdateParams) (Experiment, error)
 	ExperimentUpsertByName(ctx context.Context, arg ExperimentUpsertByNameParams) (Experiment, error)
 	// Active deployments of every version trained on the dataset.
 	ImpactActiveDeploymentsByDataset(ctx context.Context, datasetID uuid.UUID) ([]ImpactActiveDeploymentsByDatasetRow, error)
@@ -94,7 +93,7 @@ type Querier interface {
 	// approved compliance approval that has not expired.
 	IntegrityUnapprovedProductionDeployments(ctx context.Context) ([]IntegrityUnapprovedProductionDeploymentsRow, error)
 	LineageApprovalsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageApprovalsByModelRow, error)
-	LineageDeploymentsByModel(ctx context.Context, modelID uuid.UUID, semver *string, at *time.Time) ([]LineageDeploymentsByModelRow, error)
+	LineageDeploymentsByModel(ctx context.Context, arg LineageDeploymentsByModelParams) ([]LineageDeploymentsByModelRow, error)
 	// One row per run and dataset it used (dataset columns NULL for a run with none).
 	LineageRunsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageRunsByModelRow, error)
 	// Lineage reads a model's graph in a fixed number of queries, each keyed by
@@ -117,7 +116,7 @@ type Querier interface {
 	// Names for "did you mean": those sharing a prefix or containing the text.
 	ModelListNamesLike(ctx context.Context, pattern string, maxRows int32) ([]string, error)
 	// Attaching a tag twice is a no-op.
-	ModelTagAttach(ctx context.Context, modelID uuid.UUID, tagID uuid.UUID, taggedBy *string) error
+	ModelTagAttach(ctx context.Context, arg ModelTagAttachParams) error
 	ModelTagDetach(ctx context.Context, modelID uuid.UUID, tagID uuid.UUID) (int64, error)
 	ModelTagListByModel(ctx context.Context, modelID uuid.UUID) ([]ModelTagListByModelRow, error)
 	// NULL arguments leave a column as it is; updated_at moves by trigger.
@@ -136,7 +135,7 @@ type Querier interface {
 	// (10.0.0 above 9.0.0; a release above its pre-releases).
 	ModelVersionGetLatest(ctx context.Context, modelName string) (ModelVersion, error)
 	// Newest semantic version first; keyset on semver_key ('' means from the top).
-	ModelVersionListByModel(ctx context.Context, modelID uuid.UUID, beforeSemverKey string, maxRows int32) ([]ModelVersion, error)
+	ModelVersionListByModel(ctx context.Context, arg ModelVersionListByModelParams) ([]ModelVersion, error)
 	// vw_latest_model_versions: one row per model.
 	ModelVersionListLatest(ctx context.Context, afterName string, maxRows int32) ([]VwLatestModelVersion, error)
 	// Registers a new version. The pair (model_id, semver) is unique.
@@ -150,7 +149,7 @@ type Querier interface {
 	// Part 5.3 #3. COUNT(DISTINCT run) because a run may use a dataset in two roles.
 	ReportDatasetUsage(ctx context.Context) ([]ReportDatasetUsageRow, error)
 	// Part 5.1 #3, newest first; keyset on (deployed_at, deployment_id).
-	ReportDeployments(ctx context.Context, beforeDeployedAt time.Time, beforeID uuid.UUID, maxRows int32) ([]ReportDeploymentsRow, error)
+	ReportDeployments(ctx context.Context, arg ReportDeploymentsParams) ([]ReportDeploymentsRow, error)
 	// Part 5.2 #2. The exercise's COUNT(*) FILTER counted one row for an
 	// environment with no deployments; counting deployment ids does not.
 	ReportDeploymentsByEnvironment(ctx context.Context) ([]ReportDeploymentsByEnvironmentRow, error)
@@ -185,21 +184,21 @@ type Querier interface {
 	ReportVersionCountsByModel(ctx context.Context) ([]ReportVersionCountsByModelRow, error)
 	// Records that a run used a dataset in a role; re-attaching updates the counts.
 	RunDatasetAttach(ctx context.Context, arg RunDatasetAttachParams) error
-	RunDatasetDetach(ctx context.Context, runID uuid.UUID, datasetID uuid.UUID, datasetRole string) (int64, error)
+	RunDatasetDetach(ctx context.Context, arg RunDatasetDetachParams) (int64, error)
 	RunDatasetInsertManyCopyFrom(ctx context.Context, arg []RunDatasetInsertManyCopyFromParams) (int64, error)
 	RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]RunDatasetListByRunRow, error)
 	// Names who acts in this transaction (registry.actor), for the audit trail.
 	SessionSetActor(ctx context.Context, actor string) error
-	TagCreate(ctx context.Context, tagCategory string, tagValue string, tagDescription *string) (Tag, error)
+	TagCreate(ctx context.Context, arg TagCreateParams) (Tag, error)
 	// Detaches the tag from every model and dataset (ON DELETE CASCADE).
 	TagDelete(ctx context.Context, tagID uuid.UUID) (int64, error)
 	TagGetByCategoryValue(ctx context.Context, tagCategory string, tagValue string) (Tag, error)
 	TagGetByID(ctx context.Context, tagID uuid.UUID) (Tag, error)
 	TagInsertManyCopyFrom(ctx context.Context, arg []TagInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on (tag_category, tag_value); ('', '') for the first page.
-	TagList(ctx context.Context, afterCategory string, afterValue string, maxRows int32) ([]Tag, error)
+	TagList(ctx context.Context, arg TagListParams) ([]Tag, error)
 	TagUpdate(ctx context.Context, tagDescription *string, tagID uuid.UUID) (Tag, error)
-	TagUpsert(ctx context.Context, tagCategory string, tagValue string, tagDescription *string) (Tag, error)
+	TagUpsert(ctx context.Context, arg TagUpsertParams) (Tag, error)
 	TeamCreate(ctx context.Context, arg TeamCreateParams) (Team, error)
 	// Models and datasets of the team keep existing with team_id set to NULL.
 	TeamDelete(ctx context.Context, teamID uuid.UUID) (int64, error)

@@ -127,6 +127,12 @@ ORDER BY d.deployed_at DESC, d.deployment_id DESC
 LIMIT $3
 `
 
+type ReportDeploymentsParams struct {
+	BeforeDeployedAt time.Time `json:"before_deployed_at"`
+	BeforeID         uuid.UUID `json:"before_id"`
+	MaxRows          int32     `json:"max_rows"`
+}
+
 type ReportDeploymentsRow struct {
 	DeploymentID    uuid.UUID  `json:"deployment_id"`
 	ModelName       string     `json:"model_name"`
@@ -139,8 +145,8 @@ type ReportDeploymentsRow struct {
 }
 
 // Part 5.1 #3, newest first; keyset on (deployed_at, deployment_id).
-func (q *Queries) ReportDeployments(ctx context.Context, beforeDeployedAt time.Time, beforeID uuid.UUID, maxRows int32) ([]ReportDeploymentsRow, error) {
-	rows, err := q.db.Query(ctx, reportDeployments, beforeDeployedAt, beforeID, maxRows)
+func (q *Queries) ReportDeployments(ctx context.Context, arg ReportDeploymentsParams) ([]ReportDeploymentsRow, error) {
+	rows, err := q.db.Query(ctx, reportDeployments, arg.BeforeDeployedAt, arg.BeforeID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

@@ -17,8 +17,14 @@ VALUES ($1, $2, $3)
 RETURNING tag_id, tag_category, tag_value, tag_description, created_at
 `
 
-func (q *Queries) TagCreate(ctx context.Context, tagCategory string, tagValue string, tagDescription *string) (Tag, error) {
-	row := q.db.QueryRow(ctx, tagCreate, tagCategory, tagValue, tagDescription)
+type TagCreateParams struct {
+	TagCategory    string  `json:"tag_category"`
+	TagValue       string  `json:"tag_value"`
+	TagDescription *string `json:"tag_description"`
+}
+
+func (q *Queries) TagCreate(ctx context.Context, arg TagCreateParams) (Tag, error) {
+	row := q.db.QueryRow(ctx, tagCreate, arg.TagCategory, arg.TagValue, arg.TagDescription)
 	var i Tag
 	err := row.Scan(
 		&i.TagID,
@@ -90,9 +96,15 @@ ORDER BY tag_category, tag_value
 LIMIT $3
 `
 
+type TagListParams struct {
+	AfterCategory string `json:"after_category"`
+	AfterValue    string `json:"after_value"`
+	MaxRows       int32  `json:"max_rows"`
+}
+
 // Keyset pagination on (tag_category, tag_value); (”, ”) for the first page.
-func (q *Queries) TagList(ctx context.Context, afterCategory string, afterValue string, maxRows int32) ([]Tag, error) {
-	rows, err := q.db.Query(ctx, tagList, afterCategory, afterValue, maxRows)
+func (q *Queries) TagList(ctx context.Context, arg TagListParams) ([]Tag, error) {
+	rows, err := q.db.Query(ctx, tagList, arg.AfterCategory, arg.AfterValue, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -144,8 +156,14 @@ ON CONFLICT (tag_category, tag_value) DO UPDATE SET
 RETURNING tag_id, tag_category, tag_value, tag_description, created_at
 `
 
-func (q *Queries) TagUpsert(ctx context.Context, tagCategory string, tagValue string, tagDescription *string) (Tag, error) {
-	row := q.db.QueryRow(ctx, tagUpsert, tagCategory, tagValue, tagDescription)
+type TagUpsertParams struct {
+	TagCategory    string  `json:"tag_category"`
+	TagValue       string  `json:"tag_value"`
+	TagDescription *string `json:"tag_description"`
+}
+
+func (q *Queries) TagUpsert(ctx context.Context, arg TagUpsertParams) (Tag, error) {
+	row := q.db.QueryRow(ctx, tagUpsert, arg.TagCategory, arg.TagValue, arg.TagDescription)
 	var i Tag
 	err := row.Scan(
 		&i.TagID,

@@ -46,8 +46,14 @@ DELETE FROM run_datasets
 WHERE run_id = $1 AND dataset_id = $2 AND dataset_role = $3
 `
 
-func (q *Queries) RunDatasetDetach(ctx context.Context, runID uuid.UUID, datasetID uuid.UUID, datasetRole string) (int64, error) {
-	result, err := q.db.Exec(ctx, runDatasetDetach, runID, datasetID, datasetRole)
+type RunDatasetDetachParams struct {
+	RunID       uuid.UUID `json:"run_id"`
+	DatasetID   uuid.UUID `json:"dataset_id"`
+	DatasetRole string    `json:"dataset_role"`
+}
+
+func (q *Queries) RunDatasetDetach(ctx context.Context, arg RunDatasetDetachParams) (int64, error) {
+	result, err := q.db.Exec(ctx, runDatasetDetach, arg.RunID, arg.DatasetID, arg.DatasetRole)
 	if err != nil {
 		return 0, err
 	}

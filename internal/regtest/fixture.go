@@ -86,7 +86,7 @@ func Build(t testing.TB, q *registrydb.Queries) Fixture {
 	tag, err := q.TagGetByCategoryValue(ctx, "domain", "nlp")
 	must(err)
 	f.TagID = tag.TagID
-	must(q.ModelTagAttach(ctx, model.ModelID, tag.TagID, Ptr("fixture-user")))
-	must(q.DatasetTagAttach(ctx, dataset.DatasetID, tag.TagID, Ptr("fixture-user")))
+	must(q.ModelTagAttach(ctx, registrydb.ModelTagAttachParams{ModelID: model.ModelID, TagID: tag.TagID, TaggedBy: Ptr("fixture-user")}))
+	must(q.DatasetTagAttach(ctx, registrydb.DatasetTagAttachParams{DatasetID: dataset.DatasetID, TagID: tag.TagID, TaggedBy: Ptr("fixture-user")}))
 	return f
 }
