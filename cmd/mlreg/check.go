@@ -45,12 +45,18 @@ func integrityChecks(q *registrydb.Queries) []integrityCheck {
 		{"orphaned-versions", "error", rowsOf(q.IntegrityOrphanedVersions, func(r registrydb.IntegrityOrphanedVersionsRow) (string, string) { return r.Subject, r.Detail })},
 		{"orphaned-runs", "error", rowsOf(q.IntegrityOrphanedRuns, func(r registrydb.IntegrityOrphanedRunsRow) (string, string) { return r.Subject, r.Detail })},
 		{"orphaned-run-datasets", "error", rowsOf(q.IntegrityOrphanedRunDatasets, func(r registrydb.IntegrityOrphanedRunDatasetsRow) (string, string) { return r.Subject, r.Detail })},
-		{"active-deployments-without-environment", "error", rowsOf(q.IntegrityActiveDeploymentsWithoutEnvironment, func(r registrydb.IntegrityActiveDeploymentsWithoutEnvironmentRow) (string, string) { return r.Subject, r.Detail })},
+		{"active-deployments-without-environment", "error", rowsOf(q.IntegrityActiveDeploymentsWithoutEnvironment, func(r registrydb.IntegrityActiveDeploymentsWithoutEnvironmentRow) (string, string) {
+			return r.Subject, r.Detail
+		})},
 		{"deployments-without-version", "error", rowsOf(q.IntegrityDeploymentsWithoutVersion, func(r registrydb.IntegrityDeploymentsWithoutVersionRow) (string, string) { return r.Subject, r.Detail })},
-		{"unapproved-production-deployments", "error", rowsOf(q.IntegrityUnapprovedProductionDeployments, func(r registrydb.IntegrityUnapprovedProductionDeploymentsRow) (string, string) { return r.Subject, r.Detail })},
+		{"unapproved-production-deployments", "error", rowsOf(q.IntegrityUnapprovedProductionDeployments, func(r registrydb.IntegrityUnapprovedProductionDeploymentsRow) (string, string) {
+			return r.Subject, r.Detail
+		})},
 		{"approved-past-expiry", "error", rowsOf(q.IntegrityApprovedPastExpiry, func(r registrydb.IntegrityApprovedPastExpiryRow) (string, string) { return r.Subject, r.Detail })},
 		{"runs-with-bad-completion", "error", rowsOf(q.IntegrityRunsWithBadCompletion, func(r registrydb.IntegrityRunsWithBadCompletionRow) (string, string) { return r.Subject, r.Detail })},
-		{"active-deployments-of-retired-versions", "error", rowsOf(q.IntegrityActiveDeploymentsOfRetiredVersions, func(r registrydb.IntegrityActiveDeploymentsOfRetiredVersionsRow) (string, string) { return r.Subject, r.Detail })},
+		{"active-deployments-of-retired-versions", "error", rowsOf(q.IntegrityActiveDeploymentsOfRetiredVersions, func(r registrydb.IntegrityActiveDeploymentsOfRetiredVersionsRow) (string, string) {
+			return r.Subject, r.Detail
+		})},
 		{"traffic-over-100-percent", "error", rowsOf(q.IntegrityTrafficOverAllocated, func(r registrydb.IntegrityTrafficOverAllocatedRow) (string, string) { return r.Subject, r.Detail })},
 		{"pii-datasets-in-production", "warning", rowsOf(q.IntegrityPIIDatasetsInProduction, func(r registrydb.IntegrityPIIDatasetsInProductionRow) (string, string) { return r.Subject, r.Detail })},
 		{"stale-datasets", "warning", rowsOf(q.IntegrityStaleDatasets, func(r registrydb.IntegrityStaleDatasetsRow) (string, string) { return r.Subject, r.Detail })},

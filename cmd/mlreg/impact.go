@@ -13,9 +13,9 @@ import (
 
 // Impact is what `mlreg impact --format json` writes.
 type Impact struct {
-	Dataset           string                                            `json:"dataset"`
-	ContainsPII       bool                                              `json:"contains_pii"`
-	Runs              []registrydb.ImpactRunsByDatasetRow               `json:"runs"`
+	Dataset           string                                           `json:"dataset"`
+	ContainsPII       bool                                             `json:"contains_pii"`
+	Runs              []registrydb.ImpactRunsByDatasetRow              `json:"runs"`
 	ActiveDeployments []registrydb.ImpactActiveDeploymentsByDatasetRow `json:"active_deployments"`
 }
 

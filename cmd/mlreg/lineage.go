@@ -41,11 +41,11 @@ type Lineage struct {
 }
 
 type LineageVersion struct {
-	VersionID   uuid.UUID                                  `json:"version_id"`
-	Semver      string                                     `json:"semver"`
-	Status      string                                     `json:"status"`
-	Framework   string                                     `json:"framework"`
-	Runs        []LineageRun                               `json:"runs"`
+	VersionID   uuid.UUID                                 `json:"version_id"`
+	Semver      string                                    `json:"semver"`
+	Status      string                                    `json:"status"`
+	Framework   string                                    `json:"framework"`
+	Runs        []LineageRun                              `json:"runs"`
 	Deployments []registrydb.LineageDeploymentsByModelRow `json:"deployments"`
 	Approvals   []registrydb.LineageApprovalsByModelRow   `json:"approvals"`
 }

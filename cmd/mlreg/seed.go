@@ -157,7 +157,7 @@ func seedSample(ctx context.Context, q *registrydb.Queries) (int, error) {
 	models := map[string]uuid.UUID{}
 	for _, m := range []struct {
 		name, display, description, objective, team, risk, creator string
-		compliance                                                  bool
+		compliance                                                 bool
 	}{
 		{"sentiment-classifier", "Sentiment Classifier", "Customer feedback sentiment analysis", "Classify customer sentiment as positive/negative/neutral", "data-science", "medium", "alice", false},
 		{"fraud-detector", "Fraud Detection Model", "Real-time transaction fraud detection", "Identify fraudulent transactions", "ai-research", "critical", "bob", true},
