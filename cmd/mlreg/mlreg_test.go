@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/mlplatform/model-registry/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// mlreg runs the command in-process and returns its exit code and output.
+func mlreg(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func seeded(t *testing.T) string {
+	t.Helper()
+	url := pgtest.NewURL(t)
+	if code, _, stderr := mlreg(t, "--database-url", url, "seed"); code != 0 {
+		t.Fatalf("seed: exit %d: %s", code, stderr)
+	}
+	return url
+}
+
+// exec runs SQL on the database directly, as an administrator would.
+func exec(t *testing.T, url, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func snapshot(t *testing.T, url string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var s string
+	err = conn.QueryRow(ctx, `SELECT concat_ws('|',
+		(SELECT json_agg(m ORDER BY model_name) FROM models m),
+		(SELECT json_agg(v ORDER BY version_id) FROM model_versions v),
+		(SELECT json_agg(r ORDER BY run_id) FROM training_runs r),
+		(SELECT json_agg(d ORDER BY deployment_id) FROM deployments d),
+		(SELECT json_agg(a ORDER BY approval_id) FROM approvals a),
+		(SELECT count(*) FROM run_datasets), (SELECT count(*) FROM model_tags), (SELECT count(*) FROM dataset_tags),
+		(SELECT count(*) FROM teams), (SELECT count(*) FROM users), (SELECT count(*) FROM datasets))`).Scan(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSeedTwiceChangesNothing(t *testing.T) {
+	url := seeded(t)
+	before := snapshot(t, url)
+	code, out, stderr := mlreg(t, "--database-url", url, "seed")
+	if code != 0 {
+		t.Fatalf("second seed: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "(0 new rows)") {
+		t.Errorf("second seed output: %q", out)
+	}
+	if after := snapshot(t, url); after != before {
+		t.Fatal("the second seed changed the registry")
+	}
+}
+
+func TestSeedFailureLeavesNothing(t *testing.T) {
+	url := pgtest.NewURL(t)
+	// A user holding alice's email makes the seed fail after it has created teams.
+	exec(t, url, `INSERT INTO users (username, email) VALUES ('impostor', 'alice@example.com')`)
+	code, _, stderr := mlreg(t, "--database-url", url, "seed")
+	if code != 2 || !strings.Contains(stderr, "nothing was loaded") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("seed over a conflicting user: exit %d, stderr %q", code, stderr)
+	}
+	ctx := context.Background()
+	conn, _ := pgx.Connect(ctx, url)
+	defer conn.Close(ctx)
+	var teams int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM teams").Scan(&teams); err != nil || teams != 0 {
+		t.Fatalf("teams after a failed seed: %d, %v", teams, err)
+	}
+}
+
+func TestCheckPassesOnSeedAndFailsOnCorruption(t *testing.T) {
+	url := seeded(t)
+	code, out, stderr := mlreg(t, "--database-url", url, "check")
+	if code != 0 {
+		t.Fatalf("check on the seeded registry: exit %d\n%s%s", code, out, stderr)
+	}
+	if !strings.Contains(out, "models-without-versions") || !strings.Contains(out, "0 errors") {
+		t.Errorf("check output lacks the expected warning:\n%s", out)
+	}
+
+	// Rows that bypassed the constraints, as a restored dump or a load with
+	// triggers disabled would leave them.
+	exec(t, url, `
+		SET session_replication_role = replica;
+		INSERT INTO model_versions (model_id, semver, artifact_uri, framework, registered_by)
+		VALUES (gen_random_uuid(), '9.9.9', 's3://ghost/', 'onnx', 'nobody');
+		INSERT INTO deployments (version_id, environment_id, deployed_by, traffic_percentage)
+		SELECT version_id, (SELECT environment_id FROM environments WHERE environment_name = 'prod-us'), 'mallory', 50
+		FROM model_versions WHERE semver = '2.0.0';
+		UPDATE approvals SET status = 'approved', approved_by = 'x', approved_at = now(), expires_at = now() - interval '1 day'
+		WHERE approval_type = 'legal';`)
+	code, out, _ = mlreg(t, "--database-url", url, "check", "--format", "json")
+	if code != 1 {
+		t.Fatalf("check on corrupted data: exit %d, want 1\n%s", code, out)
+	}
+	var report struct {
+		OK       bool
+		Findings []finding
+	}
+	if err := json.Unmarshal([]byte(out), &report); err != nil {
+		t.Fatalf("check --format json: %v\n%s", err, out)
+	}
+	found := map[string]bool{}
+	for _, f := range report.Findings {
+		found[f.Check] = true
+	}
+	for _, want := range []string{"orphaned-versions", "traffic-over-100-percent", "approved-past-expiry"} {
+		if !found[want] {
+			t.Errorf("check did not report %s: %+v", want, report.Findings)
+		}
+	}
+	if report.OK {
+		t.Error("report says ok with error findings")
+	}
+}
+
+func TestLineage(t *testing.T) {
+	url := seeded(t)
+	code, out, stderr := mlreg(t, "--database-url", url, "lineage", "fraud-detector", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var l Lineage
+	if err := json.Unmarshal([]byte(out), &l); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Versions) != 2 || l.Versions[0].Semver != "10.0.0-beta" || l.Versions[1].Semver != "2.0.0" {
+		t.Fatalf("versions not in semantic order: %+v", l.Versions)
+	}
+	v2 := l.Versions[1]
+	if len(v2.Runs) != 1 || len(v2.Runs[0].Datasets) != 3 || len(v2.Deployments) != 3 || len(v2.Approvals) != 3 {
+		t.Fatalf("2.0.0 lineage: %+v", v2)
+	}
+	for _, format := range []string{"text", "dot", "mermaid"} {
+		code, out, _ := mlreg(t, "--database-url", url, "lineage", "fraud-detector", "--format", format)
+		if code != 0 || !strings.Contains(out, "transaction-logs") {
+			t.Errorf("--format %s: exit %d\n%s", format, code, out)
+		}
+	}
+	code, out, _ = mlreg(t, "--database-url", url, "lineage", "fraud-detector", "--version", "2.0.0", "--at", "2000-01-01", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &l); code != 0 || err != nil || len(l.Versions) != 1 || len(l.Versions[0].Deployments) != 0 {
+		t.Fatalf("--version 2.0.0 --at 2000-01-01: exit %d, %+v", code, l)
+	}
+}
+
+func TestImpact(t *testing.T) {
+	url := seeded(t)
+	code, out, stderr := mlreg(t, "--database-url", url, "impact", "transaction-logs", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var im Impact
+	if err := json.Unmarshal([]byte(out), &im); err != nil {
+		t.Fatal(err)
+	}
+	if !im.ContainsPII || len(im.Runs) != 2 || len(im.ActiveDeployments) != 4 {
+		t.Fatalf("impact of transaction-logs: %+v", im)
+	}
+}
+
+// TestBadInput: one line on stderr, exit 2, no stack trace, no password.
+func TestBadInput(t *testing.T) {
+	url := seeded(t)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown model", []string{"--database-url", url, "lineage", "fraud-detektor"}, `no model named "fraud-detektor" (closest: fraud-detector)`},
+		{"unknown dataset", []string{"--database-url", url, "impact", "transaction-log"}, `no dataset named "transaction-log" (closest: transaction-logs)`},
+		{"bad semver", []string{"--database-url", url, "lineage", "fraud-detector", "--version", "2.0"}, `invalid version "2.0"`},
+		{"bad format", []string{"--database-url", url, "check", "--format", "xml"}, `unknown format "xml"`},
+		{"bad time", []string{"--database-url", url, "lineage", "fraud-detector", "--at", "yesterday"}, `invalid time "yesterday"`},
+		{"unknown command", []string{"--database-url", url, "frobnicate"}, `unknown command "frobnicate"`},
+		{"no database", []string{"--database-url", "", "check"}, "no database"},
+		{"closed port", []string{"--database-url", "postgres://admin:s3cret-pw@127.0.0.1:1/registry", "check"}, "cannot connect to database at 127.0.0.1:1/registry"},
+		{"malformed url", []string{"--database-url", "postgres://admin:s3cret-pw@127.0.0.1:notaport/x", "check"}, "database URL is malformed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := mlreg(t, c.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("stderr %q does not contain %q", stderr, c.want)
+			}
+			if strings.Count(stderr, "\n") != 1 || strings.Contains(stderr, "goroutine") {
+				t.Errorf("want one line, got %q", stderr)
+			}
+			if strings.Contains(stderr, "s3cret-pw") {
+				t.Errorf("password printed: %q", stderr)
+			}
+		})
+	}
+}
