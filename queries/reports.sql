@@ -70,23 +70,21 @@ GROUP BY m.model_id, m.model_name
 ORDER BY total_cost DESC, m.model_name;
 
 -- name: ReportModelLineage :many
--- Part 5.3 #1 for one model: versions, runs, training datasets, active deployments.
+-- Part 5.3 #1 for one model: versions, runs, training datasets, active
+-- deployments. The exercise's derived table is written as two outer joins
+-- (same rows) so that its columns are known to be nullable.
 SELECT m.model_name, mv.semver, tr.run_name, tr.status AS training_status,
        d_train.dataset_name AS training_dataset, tr.accuracy,
-       dep.environment_name, dep.deployed_at
+       e.environment_name, dep.deployed_at
 FROM models m
 JOIN model_versions mv ON m.model_id = mv.model_id
 LEFT JOIN training_runs tr ON mv.version_id = tr.version_id
 LEFT JOIN run_datasets rd ON tr.run_id = rd.run_id AND rd.dataset_role = 'training'
 LEFT JOIN datasets d_train ON rd.dataset_id = d_train.dataset_id
-LEFT JOIN (
-    SELECT d.version_id, e.environment_name, d.deployed_at
-    FROM deployments d
-    JOIN environments e ON d.environment_id = e.environment_id
-    WHERE d.status = 'active'
-) dep ON mv.version_id = dep.version_id
+LEFT JOIN deployments dep ON mv.version_id = dep.version_id AND dep.status = 'active'
+LEFT JOIN environments e ON dep.environment_id = e.environment_id
 WHERE m.model_name = @model_name
-ORDER BY mv.semver_key DESC, tr.created_at DESC, dep.environment_name;
+ORDER BY mv.semver_key DESC, tr.created_at DESC, e.environment_name;
 
 -- name: ReportComplianceApprovals :many
 -- Part 5.3 #2.

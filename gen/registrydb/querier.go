@@ -156,7 +156,9 @@ type Querier interface {
 	// Part 6.1: index use, most used first. The casts tell sqlc the types a
 	// table function returns.
 	ReportIndexUsage(ctx context.Context) ([]ReportIndexUsageRow, error)
-	// Part 5.3 #1 for one model: versions, runs, training datasets, active deployments.
+	// Part 5.3 #1 for one model: versions, runs, training datasets, active
+	// deployments. The exercise's derived table is written as two outer joins
+	// (same rows) so that its columns are known to be nullable.
 	ReportModelLineage(ctx context.Context, modelName string) ([]ReportModelLineageRow, error)
 	// The exercise's Part 5 and Part 7 queries, as named methods (corrected
 	// where the exercise's text is wrong; docs/model-registry-schema.md says how).

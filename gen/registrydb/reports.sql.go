@@ -267,20 +267,16 @@ func (q *Queries) ReportIndexUsage(ctx context.Context) ([]ReportIndexUsageRow, 
 const reportModelLineage = `-- name: ReportModelLineage :many
 SELECT m.model_name, mv.semver, tr.run_name, tr.status AS training_status,
        d_train.dataset_name AS training_dataset, tr.accuracy,
-       dep.environment_name, dep.deployed_at
+       e.environment_name, dep.deployed_at
 FROM models m
 JOIN model_versions mv ON m.model_id = mv.model_id
 LEFT JOIN training_runs tr ON mv.version_id = tr.version_id
 LEFT JOIN run_datasets rd ON tr.run_id = rd.run_id AND rd.dataset_role = 'training'
 LEFT JOIN datasets d_train ON rd.dataset_id = d_train.dataset_id
-LEFT JOIN (
-    SELECT d.version_id, e.environment_name, d.deployed_at
-    FROM deployments d
-    JOIN environments e ON d.environment_id = e.environment_id
-    WHERE d.status = 'active'
-) dep ON mv.version_id = dep.version_id
+LEFT JOIN deployments dep ON mv.version_id = dep.version_id AND dep.status = 'active'
+LEFT JOIN environments e ON dep.environment_id = e.environment_id
 WHERE m.model_name = $1
-ORDER BY mv.semver_key DESC, tr.created_at DESC, dep.environment_name
+ORDER BY mv.semver_key DESC, tr.created_at DESC, e.environment_name
 `
 
 type ReportModelLineageRow struct {
@@ -290,11 +286,13 @@ type ReportModelLineageRow struct {
 	TrainingStatus  *string    `json:"training_status"`
 	TrainingDataset *string    `json:"training_dataset"`
 	Accuracy        *float64   `json:"accuracy"`
-	EnvironmentName string     `json:"environment_name"`
+	EnvironmentName *string    `json:"environment_name"`
 	DeployedAt      *time.Time `json:"deployed_at"`
 }
 
-// Part 5.3 #1 for one model: versions, runs, training datasets, active deployments.
+// Part 5.3 #1 for one model: versions, runs, training datasets, active
+// deployments. The exercise's derived table is written as two outer joins
+// (same rows) so that its columns are known to be nullable.
 func (q *Queries) ReportModelLineage(ctx context.Context, modelName string) ([]ReportModelLineageRow, error) {
 	rows, err := q.db.Query(ctx, reportModelLineage, modelName)
 	if err != nil {
