@@ -116,3 +116,13 @@ func Hash() (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// DumpSchema writes dbmate's schema dump (pg_dump) of the database to file.
+func DumpSchema(databaseURL, file string) error {
+	m, err := newDBMate(databaseURL, io.Discard)
+	if err != nil {
+		return err
+	}
+	m.SchemaFile = file
+	return m.DumpSchema()
+}

@@ -19,10 +19,8 @@ import (
 	"os/exec"
 	"regexp"
 
-	"github.com/amacneil/dbmate/v2/pkg/dbmate"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mlplatform/model-registry/db"
 	"github.com/mlplatform/model-registry/internal/migrate"
 	"github.com/mlplatform/model-registry/internal/pgserver"
 )
@@ -98,13 +96,7 @@ func scratchDatabase(ctx context.Context, serverURL string) (string, func() erro
 var volatileLine = regexp.MustCompile(`(?m)^(\\(un)?restrict [A-Za-z0-9]+|-- Dumped (from|by) .*)\n`)
 
 func dump(dbURL, file string) error {
-	u, _ := url.Parse(dbURL)
-	m := dbmate.New(u)
-	m.FS = db.Migrations
-	m.MigrationsDir = []string{db.MigrationsDir}
-	m.SchemaFile = file
-	m.Log = io.Discard
-	if err := m.DumpSchema(); err != nil {
+	if err := migrate.DumpSchema(dbURL, file); err != nil {
 		return err
 	}
 	body, err := os.ReadFile(file)
