@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"regexp"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -44,9 +43,5 @@ var userinfo = regexp.MustCompile(`(//[^/@\s:]*):[^@\s/]*@`)
 
 // redact removes passwords from URLs in an error message.
 func redact(msg string) string {
-	msg = userinfo.ReplaceAllString(msg, "$1:***@")
-	if u, err := url.Parse(msg); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return msg
+	return userinfo.ReplaceAllString(msg, "$1:***@")
 }

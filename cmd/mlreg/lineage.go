@@ -91,16 +91,17 @@ func buildLineage(ctx context.Context, q *registrydb.Queries, modelID uuid.UUID,
 			Runs: []LineageRun{}, Deployments: []registrydb.LineageDeploymentsByModelRow{}, Approvals: []registrydb.LineageApprovalsByModelRow{}}
 		index[v.VersionID] = &out[i]
 	}
-	runIndex := map[uuid.UUID]*LineageRun{}
+	// A run's rows are adjacent (the query orders by run), so a new run id
+	// starts a new entry and later rows extend the version's last run.
+	var last uuid.UUID
 	for _, r := range runs {
 		v := index[r.VersionID]
-		run, ok := runIndex[r.RunID]
-		if !ok {
+		if len(v.Runs) == 0 || r.RunID != last {
 			v.Runs = append(v.Runs, LineageRun{RunID: r.RunID, Name: deref(r.RunName), Status: r.Status,
 				Accuracy: r.Accuracy, F1Score: r.F1Score, Loss: r.Loss, Datasets: []LineageDataset{}})
-			run = &v.Runs[len(v.Runs)-1]
-			runIndex = reindexRuns(v, runIndex)
+			last = r.RunID
 		}
+		run := &v.Runs[len(v.Runs)-1]
 		if r.DatasetName != nil {
 			run.Datasets = append(run.Datasets, LineageDataset{Name: *r.DatasetName, Role: deref(r.DatasetRole), ContainsPII: r.ContainsPii != nil && *r.ContainsPii})
 		}
@@ -112,14 +113,6 @@ func buildLineage(ctx context.Context, q *registrydb.Queries, modelID uuid.UUID,
 		index[a.VersionID].Approvals = append(index[a.VersionID].Approvals, a)
 	}
 	return out, nil
-}
-
-// reindexRuns refreshes pointers into v.Runs after append may have moved it.
-func reindexRuns(v *LineageVersion, idx map[uuid.UUID]*LineageRun) map[uuid.UUID]*LineageRun {
-	for i := range v.Runs {
-		idx[v.Runs[i].RunID] = &v.Runs[i]
-	}
-	return idx
 }
 
 func deref(s *string) string {

@@ -71,9 +71,6 @@ func (migrator) Migrate(_ context.Context, _ *sql.DB, conf pgtestdb.Config) erro
 	return migrate.Up(conf.URL(), io.Discard)
 }
 
-// emptyMigrator gives a database with nothing in it, for migration tests.
-type emptyMigrator struct{ pgtestdb.NoopMigrator }
-
 // Config returns pgtestdb's connection settings for the server.
 func Config(t testing.TB) pgtestdb.Config {
 	t.Helper()
@@ -128,7 +125,7 @@ func NewURL(t testing.TB) string {
 // NewEmptyURL returns the URL of a new database with no schema at all.
 func NewEmptyURL(t testing.TB) string {
 	t.Helper()
-	return pgtestdb.Custom(t, Config(t), emptyMigrator{}).URL()
+	return pgtestdb.Custom(t, Config(t), pgtestdb.NoopMigrator{}).URL()
 }
 
 // NewPool returns a pool on a new migrated database of the test's own,
