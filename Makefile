@@ -11,17 +11,36 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 .PHONY: generate
-generate: ## Regenerate gen/ from queries/ and db/schema.sql from the migrations
+generate: ## Regenerate gen/ from queries/, db/schema.sql and the ER diagram from the migrations
 	rm -rf gen/registrydb
 	$(GO_TOOL) sqlc generate
 	go run ./internal/cmd/devdb dump db/schema.sql
+	@$(MAKE) --no-print-directory erd
 
 .PHONY: verify
-verify: generate ## Fail when gen/ or db/schema.sql differ from what the SQL produces
-	@if [ -n "$$(git status --porcelain -- gen db/schema.sql)" ]; then \
-		git status --porcelain -- gen db/schema.sql; git diff --stat -- gen db/schema.sql; \
+verify: generate ## Fail when gen/, db/schema.sql or the ER diagram differ from what the SQL produces
+	@if [ -n "$$(git status --porcelain -- gen db/schema.sql $(ERD_DOC))" ]; then \
+		git status --porcelain -- gen db/schema.sql $(ERD_DOC); git diff --stat -- gen db/schema.sql $(ERD_DOC); \
 		echo "verify: generated files are stale; run 'make generate' and commit"; exit 1; fi
 	go run ./internal/cmd/devdb run $(GO_TOOL) sqlc vet
+
+# erd writes `mlreg erd` of a scratch database migrated from db/migrations
+# between the erd:begin and erd:end marker lines of ERD_DOC, in a mermaid block.
+ERD_DOC := docs/model-registry-schema.md
+
+.PHONY: erd
+erd: ## Regenerate the ER diagram in docs/model-registry-schema.md from the migrations
+	@set -euo pipefail; \
+	grep -q '^<!-- erd:begin -->$$' $(ERD_DOC) && grep -q '^<!-- erd:end -->$$' $(ERD_DOC) || \
+		{ echo "erd: $(ERD_DOC) lacks the <!-- erd:begin --> and <!-- erd:end --> lines"; exit 1; }; \
+	tmp=$$(mktemp); trap 'rm -f "$$tmp" "$$tmp.md"' EXIT; \
+	go run ./internal/cmd/devdb run sh -c '$(MLREG) --database-url "$$VET_DATABASE_URL" erd' > "$$tmp"; \
+	awk -v erd="$$tmp" ' \
+		/^<!-- erd:begin -->$$/ { print; print "```mermaid"; while ((getline line < erd) > 0) print line; print "```"; skip = 1; next } \
+		/^<!-- erd:end -->$$/ { skip = 0 } \
+		!skip { print }' $(ERD_DOC) > "$$tmp.md"; \
+	cat "$$tmp.md" > $(ERD_DOC); \
+	echo "erd: wrote $$(grep -c '^  [a-z_0-9]* {$$' "$$tmp") tables to $(ERD_DOC)"
 
 .PHONY: migrate
 migrate: ## Apply pending migrations to DATABASE_URL

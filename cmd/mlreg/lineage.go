@@ -141,6 +141,7 @@ func cmdLineage(ctx context.Context, e env, args []string) error {
 	format := fs.String("format", "text", "")
 	version := fs.String("version", "", "")
 	atFlag := fs.String("at", "", "")
+	namespace := fs.String("namespace", olRegistryNamespace, "")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -149,8 +150,11 @@ func cmdLineage(ctx context.Context, e env, args []string) error {
 		return usagef("lineage takes one model name")
 	}
 	render, ok := lineageRenderers[*format]
-	if !ok {
-		return usagef("unknown format %q for lineage (want text, json, dot or mermaid)", *format)
+	if !ok && *format != "openlineage" {
+		return usagef("unknown format %q for lineage (want text, json, dot, mermaid or openlineage)", *format)
+	}
+	if *namespace == "" {
+		return usagef("lineage: --namespace must not be empty")
 	}
 	var semver *string
 	if *version != "" {
@@ -178,6 +182,20 @@ func cmdLineage(ctx context.Context, e env, args []string) error {
 		return unknownName("model", rest[0], func(p string) ([]string, error) { return q.ModelListNamesLike(ctx, p, 5) })
 	} else if err != nil {
 		return err
+	}
+	if *format == "openlineage" {
+		versions, err := q.LineageVersionsByModel(ctx, model.ModelID, semver)
+		if err != nil {
+			return err
+		}
+		if semver != nil && len(versions) == 0 {
+			return usagef("model %q has no version %s", model.ModelName, *semver)
+		}
+		events, err := buildOpenLineage(ctx, q, model, versions, semver, *namespace)
+		if err != nil {
+			return err
+		}
+		return renderOpenLineage(e.out, events)
 	}
 	versions, err := buildLineage(ctx, q, model.ModelID, semver, at)
 	if err != nil {

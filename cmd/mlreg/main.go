@@ -1,5 +1,5 @@
 // Command mlreg runs the registry's daily jobs on the generated queries:
-// migrate, seed, check, lineage, impact and demo.
+// migrate, seed, check, lineage, impact, erd and demo.
 //
 // Exit status: 0 success; 1 the job ran and found errors (check); 2 it could
 // not run (bad arguments, unknown names, no database).
@@ -22,9 +22,11 @@ commands:
   migrate [up|down|status]   apply the embedded migrations
   seed                       load the sample registry (idempotent)
   check [--format text|json] run the integrity checks
-  lineage MODEL [--version SEMVER] [--at TIME] [--format text|json|dot|mermaid]
+  lineage MODEL [--version SEMVER] [--at TIME] [--format text|json|dot|mermaid|openlineage]
+                [--namespace NS]  (openlineage: the job namespace, default mlreg)
   impact DATASET [--format text|json]
   demo                       all of the above on a throwaway database
+  erd [--format mermaid]     the database's schema as an entity-relationship diagram
 
 DATABASE_URL is read when --database-url is not given.`
 
@@ -98,10 +100,12 @@ func dispatch(ctx context.Context, args []string, out io.Writer) error {
 		return cmdLineage(ctx, e, cmdArgs)
 	case "impact":
 		return cmdImpact(ctx, e, cmdArgs)
+	case "erd":
+		return cmdErd(ctx, e, cmdArgs)
 	case "demo":
 		return cmdDemo(ctx, e, cmdArgs)
 	}
-	return usagef("unknown command %q (want migrate, seed, check, lineage, impact or demo)", cmd)
+	return usagef("unknown command %q (want migrate, seed, check, lineage, impact, erd or demo)", cmd)
 }
 
 func defaultActor() string {

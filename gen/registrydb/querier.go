@@ -22,6 +22,20 @@ type Querier interface {
 	ApprovalListPending(ctx context.Context, arg ApprovalListPendingParams) ([]ApprovalListPendingRow, error)
 	ApprovalReject(ctx context.Context, arg ApprovalRejectParams) (Approval, error)
 	ApprovalRequest(ctx context.Context, arg ApprovalRequestParams) (Approval, error)
+	// One row per column of every foreign key of those tables, paired by
+	// position with the column it references, with whether the referencing
+	// column is NOT NULL and the key's ON DELETE rule. The copies PostgreSQL
+	// makes of a key for each partition (conparentid set) are left out.
+	CatalogForeignKeys(ctx context.Context) ([]CatalogForeignKeysRow, error)
+	// Every column of those tables, in table order, with its type (typname, such
+	// as int4 or timestamptz, or _text for text[], and the full format_type),
+	// its nullability and whether it is part of the table's primary key.
+	CatalogTableColumns(ctx context.Context) ([]CatalogTableColumnsRow, error)
+	// The tables of the public schema, by name, read from pg_catalog as the
+	// other Catalog queries are (for `mlreg erd`): ordinary and partitioned
+	// tables, not the partitions of one, which belong to their parent. Catalog
+	// columns are cast explicitly (name, char, int2) so sqlc types them plainly.
+	CatalogTables(ctx context.Context) ([]string, error)
 	DatasetCreate(ctx context.Context, arg DatasetCreateParams) (Dataset, error)
 	// Refused while a training run used the dataset (run_datasets is ON DELETE RESTRICT).
 	DatasetDelete(ctx context.Context, datasetID uuid.UUID) (int64, error)
