@@ -191,6 +191,9 @@ func TestLatestVersionViewUsesSemanticOrder(t *testing.T) {
 func TestProductionDeploymentsView(t *testing.T) {
 	ctx := context.Background()
 	_, q, f := newFixture(t)
+	if _, err := q.ApprovalApprove(ctx, registrydb.ApprovalApproveParams{ApprovalID: f.ApprovalID, ApprovedBy: regtest.Ptr("cto")}); err != nil {
+		t.Fatal(err)
+	}
 	for _, env := range []string{"prod-eu", "prod-us", "staging"} {
 		if _, err := q.DeploymentCreate(ctx, registrydb.DeploymentCreateParams{VersionID: f.VersionID, EnvironmentName: env, DeployedBy: "t", TrafficPercentage: regtest.Ptr(int32(50))}); err != nil {
 			t.Fatal(err)

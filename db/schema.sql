@@ -10,6 +10,355 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: btree_gist; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION btree_gist; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION btree_gist IS 'support for indexing common datatypes in GiST';
+
+
+--
+-- Name: audit_changes(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_changes() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    key_columns TEXT[] := TG_ARGV;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO audit_log (actor, table_name, action, row_key, new_row)
+        SELECT registry_actor(), TG_TABLE_NAME, 'INSERT', audit_row_key(to_jsonb(n), key_columns), to_jsonb(n)
+          FROM new_rows n;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO audit_log (actor, table_name, action, row_key, old_row)
+        SELECT registry_actor(), TG_TABLE_NAME, 'DELETE', audit_row_key(to_jsonb(o), key_columns), to_jsonb(o)
+          FROM old_rows o;
+    ELSE
+        INSERT INTO audit_log (actor, table_name, action, row_key, old_row, new_row)
+        SELECT registry_actor(), TG_TABLE_NAME, 'UPDATE', c.row_key, c.old_changed, c.new_changed
+          FROM (
+            SELECT COALESCE(audit_row_key(o.j, key_columns), audit_row_key(n.j, key_columns)) AS row_key,
+                   (SELECT jsonb_object_agg(oe.key, oe.value) FROM jsonb_each(o.j) oe
+                     WHERE n.j IS NULL OR n.j -> oe.key IS DISTINCT FROM oe.value) AS old_changed,
+                   (SELECT jsonb_object_agg(ne.key, ne.value) FROM jsonb_each(n.j) ne
+                     WHERE o.j IS NULL OR o.j -> ne.key IS DISTINCT FROM ne.value) AS new_changed
+              FROM (SELECT to_jsonb(o) AS j FROM old_rows o) o
+              FULL JOIN (SELECT to_jsonb(n) AS j FROM new_rows n) n
+                ON audit_row_key(o.j, key_columns) = audit_row_key(n.j, key_columns)
+          ) c
+         WHERE c.new_changed IS NOT NULL OR c.old_changed IS NOT NULL;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: audit_log_add_partitions(timestamp with time zone, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_log_add_partitions(from_time timestamp with time zone, months integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    month_start DATE;
+    created INTEGER := 0;
+    part TEXT;
+BEGIN
+    FOR i IN 0 .. months - 1 LOOP
+        month_start := (date_trunc('month', from_time AT TIME ZONE 'UTC') + make_interval(months => i))::date;
+        part := format('audit_log_%s', to_char(month_start, 'YYYY_MM'));
+        IF to_regclass(part) IS NULL AND NOT EXISTS (
+            SELECT 1 FROM audit_log_default
+             WHERE tx_time >= (month_start::timestamp AT TIME ZONE 'UTC')
+               AND tx_time < ((month_start + INTERVAL '1 month')::timestamp AT TIME ZONE 'UTC')) THEN
+            EXECUTE format('CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%L) TO (%L)',
+                part, (month_start::timestamp AT TIME ZONE 'UTC'),
+                ((month_start + INTERVAL '1 month')::timestamp AT TIME ZONE 'UTC'));
+            EXECUTE format('CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON %I
+                FOR EACH STATEMENT EXECUTE FUNCTION refuse_audit_change()', part);
+            created := created + 1;
+        END IF;
+    END LOOP;
+    RETURN created;
+END;
+$$;
+
+
+SET default_tablespace = '';
+
+--
+-- Name: audit_log; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_log (
+    audit_id bigint NOT NULL,
+    tx_time timestamp with time zone DEFAULT now() NOT NULL,
+    clock_time timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    txid bigint DEFAULT txid_current() NOT NULL,
+    actor text NOT NULL,
+    db_user text DEFAULT SESSION_USER NOT NULL,
+    table_name text NOT NULL,
+    action text NOT NULL,
+    row_key jsonb NOT NULL,
+    old_row jsonb,
+    new_row jsonb,
+    CONSTRAINT valid_audit_action CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
+)
+PARTITION BY RANGE (tx_time);
+
+
+--
+-- Name: TABLE audit_log; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.audit_log IS 'Append-only trail of every change to the registry tables';
+
+
+--
+-- Name: COLUMN audit_log.actor; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_log.actor IS 'registry.actor of the transaction, else the database user';
+
+
+--
+-- Name: COLUMN audit_log.row_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_log.row_key IS 'Primary key of the changed row';
+
+
+--
+-- Name: COLUMN audit_log.old_row; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_log.old_row IS 'Row before: whole for DELETE, changed columns only for UPDATE';
+
+
+--
+-- Name: COLUMN audit_log.new_row; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_log.new_row IS 'Row after: whole for INSERT, changed columns only for UPDATE';
+
+
+--
+-- Name: audit_row_content(public.audit_log); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_row_content(a public.audit_log) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT jsonb_build_array(
+        a.audit_id, to_char(a.tx_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+        to_char(a.clock_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), a.txid,
+        a.actor, a.db_user, a.table_name, a.action, a.row_key, a.old_row, a.new_row)::text
+$$;
+
+
+--
+-- Name: audit_row_key(jsonb, text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_row_key(r jsonb, key_columns text[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT jsonb_object_agg(k, r -> k) FROM unnest(key_columns) AS k WHERE r IS NOT NULL
+$$;
+
+
+--
+-- Name: audit_seal(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_seal(up_to_id bigint) RETURNS TABLE(sealed bigint, head_id bigint, head_hash text)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    prev BYTEA;
+    last_id BIGINT;
+    n BIGINT := 0;
+    a audit_log;
+BEGIN
+    -- One sealer at a time.
+    PERFORM pg_advisory_xact_lock(hashtextextended('audit_seal', 0));
+    SELECT c.audit_id, c.row_hash INTO last_id, prev FROM audit_chain c ORDER BY c.audit_id DESC LIMIT 1;
+    prev := COALESCE(prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea);
+    FOR a IN SELECT * FROM audit_log l
+              WHERE l.audit_id > COALESCE(last_id, 0) AND l.audit_id <= up_to_id
+              ORDER BY l.audit_id LOOP
+        INSERT INTO audit_chain (audit_id, prev_hash, row_hash)
+        VALUES (a.audit_id, prev, sha256(prev || convert_to(audit_row_content(a), 'UTF8')));
+        prev := sha256(prev || convert_to(audit_row_content(a), 'UTF8'));
+        last_id := a.audit_id;
+        n := n + 1;
+    END LOOP;
+    RETURN QUERY SELECT n, last_id, encode(prev, 'hex');
+END;
+$$;
+
+
+--
+-- Name: audit_verify(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_verify() RETURNS TABLE(audit_id bigint, problem text)
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    r RECORD;
+    prev BYTEA;
+    first BOOLEAN := TRUE;
+BEGIN
+    FOR r IN SELECT c.audit_id AS chain_id, c.prev_hash, c.row_hash, l AS row, l.audit_id AS log_id
+               FROM audit_chain c
+               FULL JOIN audit_log l ON l.audit_id = c.audit_id
+              WHERE COALESCE(c.audit_id, l.audit_id) >= (SELECT min(l2.audit_id) FROM audit_log l2)
+                AND COALESCE(c.audit_id, l.audit_id) <= (SELECT max(c2.audit_id) FROM audit_chain c2)
+              ORDER BY COALESCE(c.audit_id, l.audit_id) LOOP
+        IF r.chain_id IS NULL THEN
+            RETURN QUERY SELECT r.log_id, 'audit row was added after it was sealed: it has no link in the chain'::text;
+            RETURN;
+        ELSIF r.log_id IS NULL THEN
+            RETURN QUERY SELECT r.chain_id, 'audit row was removed: the chain links it but audit_log no longer has it'::text;
+            RETURN;
+        ELSIF NOT first AND r.prev_hash <> prev THEN
+            RETURN QUERY SELECT r.chain_id, 'chain link was altered: its prev_hash is not the previous link''s hash'::text;
+            RETURN;
+        ELSIF r.row_hash <> sha256(r.prev_hash || convert_to(audit_row_content(r.row), 'UTF8')) THEN
+            RETURN QUERY SELECT r.chain_id, 'audit row was altered: its content no longer matches its hash'::text;
+            RETURN;
+        END IF;
+        prev := r.row_hash;
+        first := FALSE;
+    END LOOP;
+END;
+$$;
+
+
+--
+-- Name: enforce_deployment_rules(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.enforce_deployment_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_model_id UUID;
+    v_model_name TEXT;
+    v_compliance BOOLEAN;
+    v_semver TEXT;
+    v_version_status TEXT;
+    v_env_name TEXT;
+    v_env_type TEXT;
+    v_total BIGINT;
+    v_becomes_active BOOLEAN;
+BEGIN
+    IF NEW.status <> 'active' THEN
+        RETURN NEW;
+    END IF;
+    v_becomes_active := TG_OP = 'INSERT'
+        OR OLD.status <> 'active'
+        OR OLD.version_id <> NEW.version_id
+        OR OLD.environment_id <> NEW.environment_id;
+
+    SELECT m.model_id, m.model_name, COALESCE(m.compliance_required, FALSE), mv.semver, mv.status
+      INTO v_model_id, v_model_name, v_compliance, v_semver, v_version_status
+      FROM model_versions mv JOIN models m ON m.model_id = mv.model_id
+     WHERE mv.version_id = NEW.version_id;
+    SELECT e.environment_name, e.environment_type INTO v_env_name, v_env_type
+      FROM environments e WHERE e.environment_id = NEW.environment_id;
+    IF v_model_id IS NULL OR v_env_name IS NULL THEN
+        RETURN NEW;  -- the foreign keys report it
+    END IF;
+
+    IF v_becomes_active AND v_version_status IN ('deprecated', 'archived') THEN
+        RAISE EXCEPTION 'model % version % is %: it cannot get an active deployment', v_model_name, v_semver, v_version_status
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'deployment_of_retired_version', TABLE = 'deployments';
+    END IF;
+
+    IF v_becomes_active AND v_env_type = 'production' AND v_compliance THEN
+        -- FOR SHARE holds the approval until this transaction ends, so a
+        -- concurrent revocation waits for it or is seen by it.
+        PERFORM 1 FROM approvals a
+          WHERE a.version_id = NEW.version_id
+            AND a.approval_type = 'compliance'
+            AND a.status = 'approved'
+            AND (a.expires_at IS NULL OR a.expires_at > now())
+          FOR SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'model % version % needs an approved, unexpired compliance approval before it is deployed to production environment %',
+                v_model_name, v_semver, v_env_name
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'deployment_requires_approval', TABLE = 'deployments';
+        END IF;
+    END IF;
+
+    INSERT INTO deployment_traffic_locks AS l (model_id, environment_id)
+    VALUES (v_model_id, NEW.environment_id)
+    ON CONFLICT (model_id, environment_id) DO UPDATE SET last_change_at = now();
+
+    SELECT COALESCE(sum(d.traffic_percentage), 0) INTO v_total
+      FROM deployments d JOIN model_versions mv ON mv.version_id = d.version_id
+     WHERE mv.model_id = v_model_id
+       AND d.environment_id = NEW.environment_id
+       AND d.status = 'active'
+       AND d.deployment_id <> NEW.deployment_id;
+    IF v_total + COALESCE(NEW.traffic_percentage, 0) > 100 THEN
+        RAISE EXCEPTION 'model % would have % percent active traffic in environment % (at most 100)',
+            v_model_name, v_total + COALESCE(NEW.traffic_percentage, 0), v_env_name
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'deployment_traffic_within_100', TABLE = 'deployments';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: enforce_version_lifecycle(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.enforce_version_lifecycle() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status THEN
+        IF version_status_rank(NEW.status) < version_status_rank(OLD.status)
+           AND NOT (OLD.status = 'deprecated' AND NEW.status = 'deployed') THEN
+            RAISE EXCEPTION 'version % cannot move from % back to %', NEW.semver, OLD.status, NEW.status
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'version_lifecycle',
+                      TABLE = 'model_versions';
+        END IF;
+        IF NEW.status = 'deployed' THEN
+            NEW.deprecated_at := NULL;
+            NEW.deprecation_reason := NULL;
+        END IF;
+    END IF;
+    -- The database, not the caller, says when a version reached a state.
+    IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NEW.status = 'deployed' AND NEW.promoted_to_production_at IS NULL THEN
+            NEW.promoted_to_production_at := now();
+        END IF;
+        IF NEW.status IN ('deprecated', 'archived') AND NEW.deprecated_at IS NULL THEN
+            NEW.deprecated_at := now();
+        END IF;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
 -- Name: link_user(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -33,6 +382,96 @@ $$;
 --
 
 COMMENT ON FUNCTION public.link_user() IS 'Links a text "who" column to users: link_user(text_column, id_column)';
+
+
+SET default_table_access_method = heap;
+
+--
+-- Name: model_aliases; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.model_aliases (
+    alias_id bigint NOT NULL,
+    model_id uuid NOT NULL,
+    alias text NOT NULL,
+    version_id uuid NOT NULL,
+    valid_during tstzrange DEFAULT tstzrange(clock_timestamp(), NULL::timestamp with time zone) NOT NULL,
+    valid_from timestamp with time zone GENERATED ALWAYS AS (lower(valid_during)) STORED NOT NULL,
+    valid_until timestamp with time zone GENERATED ALWAYS AS (upper(valid_during)) STORED,
+    set_by text DEFAULT COALESCE(NULLIF(current_setting('registry.actor'::text, true), ''::text), (SESSION_USER)::text) NOT NULL,
+    CONSTRAINT valid_alias CHECK ((alias ~ '^[a-z][a-z0-9_-]{0,62}$'::text))
+);
+
+
+--
+-- Name: TABLE model_aliases; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.model_aliases IS 'Named pointers to a model version, with their history';
+
+
+--
+-- Name: COLUMN model_aliases.valid_during; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.model_aliases.valid_during IS 'When the alias pointed at this version; upper bound open while it still does';
+
+
+--
+-- Name: move_model_alias(uuid, text, uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.move_model_alias(p_model_id uuid, p_alias text, p_version_id uuid) RETURNS public.model_aliases
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    current_row model_aliases;
+    new_row model_aliases;
+    moved_at TIMESTAMP WITH TIME ZONE;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('model_alias:' || p_model_id || ':' || p_alias, 0));
+    moved_at := clock_timestamp();
+    SELECT * INTO current_row FROM model_aliases
+     WHERE model_id = p_model_id AND alias = p_alias AND upper_inf(valid_during)
+       FOR UPDATE;
+    IF FOUND AND current_row.version_id = p_version_id THEN
+        RETURN current_row;
+    END IF;
+    IF FOUND THEN
+        UPDATE model_aliases SET valid_during = tstzrange(lower(valid_during), moved_at)
+         WHERE alias_id = current_row.alias_id;
+    END IF;
+    INSERT INTO model_aliases (model_id, alias, version_id, valid_during)
+    VALUES (p_model_id, p_alias, p_version_id, tstzrange(moved_at, NULL))
+    RETURNING * INTO new_row;
+    RETURN new_row;
+END;
+$$;
+
+
+--
+-- Name: refuse_audit_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.refuse_audit_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+
+
+--
+-- Name: registry_actor(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.registry_actor() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT COALESCE(NULLIF(current_setting('registry.actor', TRUE), ''), session_user::text)
+$$;
 
 
 --
@@ -97,6 +536,19 @@ COMMENT ON FUNCTION public.registry_table_sizes() IS 'Part 6.3: table and index 
 
 
 --
+-- Name: remove_model_alias(uuid, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.remove_model_alias(p_model_id uuid, p_alias text) RETURNS SETOF public.model_aliases
+    LANGUAGE sql
+    AS $$
+    UPDATE model_aliases SET valid_during = tstzrange(lower(valid_during), clock_timestamp())
+     WHERE model_id = p_model_id AND alias = p_alias AND upper_inf(valid_during)
+    RETURNING *
+$$;
+
+
+--
 -- Name: semver_sort_key(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -153,9 +605,16 @@ CREATE FUNCTION public.user_id_for(who text) RETURNS uuid
 COMMENT ON FUNCTION public.user_id_for(who text) IS 'User whose username or email is the given text, NULL if none';
 
 
-SET default_tablespace = '';
+--
+-- Name: version_status_rank(text); Type: FUNCTION; Schema: public; Owner: -
+--
 
-SET default_table_access_method = heap;
+CREATE FUNCTION public.version_status_rank(status text) RETURNS integer
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$
+    SELECT array_position(ARRAY['registered', 'validated', 'deployed', 'deprecated', 'archived'], status)
+$$;
+
 
 --
 -- Name: approvals; Type: TABLE; Schema: public; Owner: -
@@ -197,6 +656,59 @@ COMMENT ON TABLE public.approvals IS 'Approval workflows for model deployments';
 --
 
 COMMENT ON COLUMN public.approvals.compliance_checklist IS 'JSONB checklist items';
+
+
+--
+-- Name: audit_chain; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_chain (
+    audit_id bigint NOT NULL,
+    prev_hash bytea NOT NULL,
+    row_hash bytea NOT NULL,
+    sealed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE audit_chain; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.audit_chain IS 'Hash chain over audit_log, appended by audit_seal';
+
+
+--
+-- Name: audit_log_audit_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_log ALTER COLUMN audit_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_log_audit_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: audit_log_default; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_log_default (
+    audit_id bigint NOT NULL,
+    tx_time timestamp with time zone DEFAULT now() NOT NULL,
+    clock_time timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    txid bigint DEFAULT txid_current() NOT NULL,
+    actor text NOT NULL,
+    db_user text DEFAULT SESSION_USER NOT NULL,
+    table_name text NOT NULL,
+    action text NOT NULL,
+    row_key jsonb NOT NULL,
+    old_row jsonb,
+    new_row jsonb,
+    CONSTRAINT valid_audit_action CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
+);
 
 
 --
@@ -270,6 +782,24 @@ COMMENT ON COLUMN public.datasets.contains_pii IS 'Personally Identifiable Infor
 --
 
 COMMENT ON COLUMN public.datasets.data_classification IS 'Security classification level';
+
+
+--
+-- Name: deployment_traffic_locks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.deployment_traffic_locks (
+    model_id uuid NOT NULL,
+    environment_id integer NOT NULL,
+    last_change_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE deployment_traffic_locks; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.deployment_traffic_locks IS 'Serializes changes to the active traffic of a model in an environment';
 
 
 --
@@ -391,6 +921,20 @@ CREATE TABLE public.experiments (
 --
 
 COMMENT ON TABLE public.experiments IS 'Named groups of related training runs';
+
+
+--
+-- Name: model_aliases_alias_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.model_aliases ALTER COLUMN alias_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.model_aliases_alias_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 
 --
@@ -791,6 +1335,13 @@ COMMENT ON VIEW public.vw_production_deployments IS 'Active production deploymen
 
 
 --
+-- Name: audit_log_default; Type: TABLE ATTACH; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log ATTACH PARTITION public.audit_log_default DEFAULT;
+
+
+--
 -- Name: environments environment_id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -803,6 +1354,30 @@ ALTER TABLE ONLY public.environments ALTER COLUMN environment_id SET DEFAULT nex
 
 ALTER TABLE ONLY public.approvals
     ADD CONSTRAINT approvals_pkey PRIMARY KEY (approval_id);
+
+
+--
+-- Name: audit_chain audit_chain_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_chain
+    ADD CONSTRAINT audit_chain_pkey PRIMARY KEY (audit_id);
+
+
+--
+-- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (audit_id, tx_time);
+
+
+--
+-- Name: audit_log_default audit_log_default_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log_default
+    ADD CONSTRAINT audit_log_default_pkey PRIMARY KEY (audit_id, tx_time);
 
 
 --
@@ -827,6 +1402,14 @@ ALTER TABLE ONLY public.datasets
 
 ALTER TABLE ONLY public.datasets
     ADD CONSTRAINT datasets_pkey PRIMARY KEY (dataset_id);
+
+
+--
+-- Name: deployment_traffic_locks deployment_traffic_locks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deployment_traffic_locks
+    ADD CONSTRAINT deployment_traffic_locks_pkey PRIMARY KEY (model_id, environment_id);
 
 
 --
@@ -870,6 +1453,14 @@ ALTER TABLE ONLY public.experiments
 
 
 --
+-- Name: model_aliases model_aliases_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_aliases
+    ADD CONSTRAINT model_aliases_pkey PRIMARY KEY (alias_id);
+
+
+--
 -- Name: model_tags model_tags_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -886,6 +1477,14 @@ ALTER TABLE ONLY public.model_versions
 
 
 --
+-- Name: model_versions model_versions_version_model_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_versions
+    ADD CONSTRAINT model_versions_version_model_key UNIQUE (version_id, model_id);
+
+
+--
 -- Name: models models_model_name_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -899,6 +1498,14 @@ ALTER TABLE ONLY public.models
 
 ALTER TABLE ONLY public.models
     ADD CONSTRAINT models_pkey PRIMARY KEY (model_id);
+
+
+--
+-- Name: model_aliases one_version_per_alias; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_aliases
+    ADD CONSTRAINT one_version_per_alias EXCLUDE USING gist (model_id WITH =, alias WITH =, valid_during WITH &&);
 
 
 --
@@ -998,6 +1605,48 @@ ALTER TABLE ONLY public.users
 
 
 --
+-- Name: idx_audit_log_actor_time; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_audit_log_actor_time ON ONLY public.audit_log USING btree (actor, tx_time);
+
+
+--
+-- Name: audit_log_default_actor_tx_time_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_log_default_actor_tx_time_idx ON public.audit_log_default USING btree (actor, tx_time);
+
+
+--
+-- Name: idx_audit_log_table_time; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_audit_log_table_time ON ONLY public.audit_log USING btree (table_name, tx_time);
+
+
+--
+-- Name: audit_log_default_table_name_tx_time_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_log_default_table_name_tx_time_idx ON public.audit_log_default USING btree (table_name, tx_time);
+
+
+--
+-- Name: idx_audit_log_tx_time; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_audit_log_tx_time ON ONLY public.audit_log USING btree (tx_time);
+
+
+--
+-- Name: audit_log_default_tx_time_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_log_default_tx_time_idx ON public.audit_log_default USING btree (tx_time);
+
+
+--
 -- Name: idx_approvals_pending; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1061,6 +1710,13 @@ CREATE INDEX idx_datasets_updated ON public.datasets USING btree (last_updated_a
 
 
 --
+-- Name: idx_deployment_traffic_locks_environment; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_deployment_traffic_locks_environment ON public.deployment_traffic_locks USING btree (environment_id);
+
+
+--
 -- Name: idx_deployments_active; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1114,6 +1770,13 @@ CREATE INDEX idx_experiments_created_by_user ON public.experiments USING btree (
 --
 
 CREATE INDEX idx_experiments_model ON public.experiments USING btree (model_id);
+
+
+--
+-- Name: idx_model_aliases_version; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_model_aliases_version ON public.model_aliases USING btree (version_id);
 
 
 --
@@ -1257,6 +1920,391 @@ CREATE INDEX idx_versions_status ON public.model_versions USING btree (status);
 
 
 --
+-- Name: audit_log_default_actor_tx_time_idx; Type: INDEX ATTACH; Schema: public; Owner: -
+--
+
+ALTER INDEX public.idx_audit_log_actor_time ATTACH PARTITION public.audit_log_default_actor_tx_time_idx;
+
+
+--
+-- Name: audit_log_default_pkey; Type: INDEX ATTACH; Schema: public; Owner: -
+--
+
+ALTER INDEX public.audit_log_pkey ATTACH PARTITION public.audit_log_default_pkey;
+
+
+--
+-- Name: audit_log_default_table_name_tx_time_idx; Type: INDEX ATTACH; Schema: public; Owner: -
+--
+
+ALTER INDEX public.idx_audit_log_table_time ATTACH PARTITION public.audit_log_default_table_name_tx_time_idx;
+
+
+--
+-- Name: audit_log_default_tx_time_idx; Type: INDEX ATTACH; Schema: public; Owner: -
+--
+
+ALTER INDEX public.idx_audit_log_tx_time ATTACH PARTITION public.audit_log_default_tx_time_idx;
+
+
+--
+-- Name: audit_chain audit_chain_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_chain_append_only BEFORE DELETE OR UPDATE ON public.audit_chain FOR EACH ROW EXECUTE FUNCTION public.refuse_audit_change();
+
+
+--
+-- Name: audit_chain audit_chain_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON public.audit_chain FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_audit_change();
+
+
+--
+-- Name: approvals audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.approvals REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('approval_id');
+
+
+--
+-- Name: dataset_tags audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.dataset_tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('dataset_id', 'tag_id');
+
+
+--
+-- Name: datasets audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.datasets REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('dataset_id');
+
+
+--
+-- Name: deployments audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.deployments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('deployment_id');
+
+
+--
+-- Name: environments audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.environments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('environment_id');
+
+
+--
+-- Name: experiments audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.experiments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('experiment_id');
+
+
+--
+-- Name: model_aliases audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.model_aliases REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('alias_id');
+
+
+--
+-- Name: model_tags audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.model_tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('model_id', 'tag_id');
+
+
+--
+-- Name: model_versions audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.model_versions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('version_id');
+
+
+--
+-- Name: models audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.models REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('model_id');
+
+
+--
+-- Name: run_datasets audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.run_datasets REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('run_id', 'dataset_id');
+
+
+--
+-- Name: tags audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('tag_id');
+
+
+--
+-- Name: teams audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.teams REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('team_id');
+
+
+--
+-- Name: training_runs audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.training_runs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('run_id');
+
+
+--
+-- Name: users audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('user_id');
+
+
+--
+-- Name: approvals audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.approvals REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('approval_id');
+
+
+--
+-- Name: dataset_tags audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.dataset_tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('dataset_id', 'tag_id');
+
+
+--
+-- Name: datasets audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.datasets REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('dataset_id');
+
+
+--
+-- Name: deployments audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.deployments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('deployment_id');
+
+
+--
+-- Name: environments audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.environments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('environment_id');
+
+
+--
+-- Name: experiments audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.experiments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('experiment_id');
+
+
+--
+-- Name: model_aliases audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.model_aliases REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('alias_id');
+
+
+--
+-- Name: model_tags audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.model_tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('model_id', 'tag_id');
+
+
+--
+-- Name: model_versions audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.model_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('version_id');
+
+
+--
+-- Name: models audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.models REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('model_id');
+
+
+--
+-- Name: run_datasets audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.run_datasets REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('run_id', 'dataset_id');
+
+
+--
+-- Name: tags audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('tag_id');
+
+
+--
+-- Name: teams audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.teams REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('team_id');
+
+
+--
+-- Name: training_runs audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.training_runs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('run_id');
+
+
+--
+-- Name: users audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('user_id');
+
+
+--
+-- Name: audit_log audit_log_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.refuse_audit_change();
+
+
+--
+-- Name: audit_log audit_log_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_audit_change();
+
+
+--
+-- Name: audit_log_default audit_log_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log_default FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_audit_change();
+
+
+--
+-- Name: approvals audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.approvals REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('approval_id');
+
+
+--
+-- Name: dataset_tags audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.dataset_tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('dataset_id', 'tag_id');
+
+
+--
+-- Name: datasets audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.datasets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('dataset_id');
+
+
+--
+-- Name: deployments audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.deployments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('deployment_id');
+
+
+--
+-- Name: environments audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.environments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('environment_id');
+
+
+--
+-- Name: experiments audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.experiments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('experiment_id');
+
+
+--
+-- Name: model_aliases audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.model_aliases REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('alias_id');
+
+
+--
+-- Name: model_tags audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.model_tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('model_id', 'tag_id');
+
+
+--
+-- Name: model_versions audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.model_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('version_id');
+
+
+--
+-- Name: models audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.models REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('model_id');
+
+
+--
+-- Name: run_datasets audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.run_datasets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('run_id', 'dataset_id');
+
+
+--
+-- Name: tags audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('tag_id');
+
+
+--
+-- Name: teams audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.teams REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('team_id');
+
+
+--
+-- Name: training_runs audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.training_runs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('run_id');
+
+
+--
+-- Name: users audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('user_id');
+
+
+--
+-- Name: deployments deployment_rules; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deployment_rules BEFORE INSERT OR UPDATE OF status, version_id, environment_id, traffic_percentage ON public.deployments FOR EACH ROW EXECUTE FUNCTION public.enforce_deployment_rules();
+
+
+--
 -- Name: approvals link_approvals_requested_by; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1296,6 +2344,13 @@ CREATE TRIGGER link_models_created_by BEFORE INSERT OR UPDATE OF created_by ON p
 --
 
 CREATE TRIGGER update_models_updated_at BEFORE UPDATE ON public.models FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+
+--
+-- Name: model_versions version_lifecycle; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER version_lifecycle BEFORE INSERT OR UPDATE OF status ON public.model_versions FOR EACH ROW EXECUTE FUNCTION public.enforce_version_lifecycle();
 
 
 --
@@ -1339,6 +2394,22 @@ ALTER TABLE ONLY public.datasets
 
 
 --
+-- Name: deployment_traffic_locks deployment_traffic_locks_environment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deployment_traffic_locks
+    ADD CONSTRAINT deployment_traffic_locks_environment_id_fkey FOREIGN KEY (environment_id) REFERENCES public.environments(environment_id) ON DELETE CASCADE;
+
+
+--
+-- Name: deployment_traffic_locks deployment_traffic_locks_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deployment_traffic_locks
+    ADD CONSTRAINT deployment_traffic_locks_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.models(model_id) ON DELETE CASCADE;
+
+
+--
 -- Name: deployments deployments_deployed_by_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1376,6 +2447,22 @@ ALTER TABLE ONLY public.experiments
 
 ALTER TABLE ONLY public.experiments
     ADD CONSTRAINT experiments_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.models(model_id) ON DELETE CASCADE;
+
+
+--
+-- Name: model_aliases model_aliases_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_aliases
+    ADD CONSTRAINT model_aliases_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.models(model_id) ON DELETE CASCADE;
+
+
+--
+-- Name: model_aliases model_aliases_version_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_aliases
+    ADD CONSTRAINT model_aliases_version_fk FOREIGN KEY (version_id, model_id) REFERENCES public.model_versions(version_id, model_id) ON DELETE CASCADE;
 
 
 --
@@ -1485,4 +2572,8 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20251023000600'),
     ('20251023000700'),
     ('20251023000800'),
-    ('20251023000900');
+    ('20251023000900'),
+    ('20251023001000'),
+    ('20251023001100'),
+    ('20251023001200'),
+    ('20251023001300');

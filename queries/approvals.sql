@@ -4,6 +4,20 @@ VALUES (@version_id, @approval_type, sqlc.narg('required_for_env'), @requested_b
         sqlc.narg('compliance_checklist'), sqlc.narg('risk_assessment_score'))
 RETURNING *;
 
+-- name: ApprovalInsertManyCopyFrom :copyfrom
+-- Bulk load through COPY (mlreg seed --scale) of approvals in their final
+-- state: approved rows carry approved_by and approved_at, rejected rows
+-- rejected_by and rejected_at (CHECK approval_xor).
+INSERT INTO approvals (
+    approval_id, version_id, approval_type, required_for_env, status,
+    requested_by, requested_at, approved_by, approved_at, rejected_by, rejected_at,
+    approval_notes, rejection_reason, risk_assessment_score, expires_at
+) VALUES (
+    @approval_id, @version_id, @approval_type, @required_for_env, @status,
+    @requested_by, @requested_at, @approved_by, @approved_at, @rejected_by, @rejected_at,
+    @approval_notes, @rejection_reason, @risk_assessment_score, @expires_at
+);
+
 -- name: ApprovalGetByID :one
 SELECT * FROM approvals WHERE approval_id = @approval_id;
 
@@ -51,3 +65,14 @@ RETURNING *;
 
 -- name: ApprovalDelete :execrows
 DELETE FROM approvals WHERE approval_id = @approval_id;
+
+-- name: ApprovalRevoke :one
+-- Withdraws an approval that was granted: it expires now, with the reason.
+-- A production deployment made under it before stays (mlreg check reports
+-- it), and no new one can rely on it.
+UPDATE approvals SET
+    status = 'expired',
+    expires_at = NOW(),
+    rejection_reason = @reason
+WHERE approval_id = @approval_id AND status = 'approved'
+RETURNING *;

@@ -148,6 +148,24 @@ func (q *Queries) ApprovalGetByID(ctx context.Context, approvalID uuid.UUID) (Ap
 	return i, err
 }
 
+type ApprovalInsertManyCopyFromParams struct {
+	ApprovalID          uuid.UUID  `json:"approval_id"`
+	VersionID           uuid.UUID  `json:"version_id"`
+	ApprovalType        string     `json:"approval_type"`
+	RequiredForEnv      *string    `json:"required_for_env"`
+	Status              string     `json:"status"`
+	RequestedBy         string     `json:"requested_by"`
+	RequestedAt         *time.Time `json:"requested_at"`
+	ApprovedBy          *string    `json:"approved_by"`
+	ApprovedAt          *time.Time `json:"approved_at"`
+	RejectedBy          *string    `json:"rejected_by"`
+	RejectedAt          *time.Time `json:"rejected_at"`
+	ApprovalNotes       *string    `json:"approval_notes"`
+	RejectionReason     *string    `json:"rejection_reason"`
+	RiskAssessmentScore *float64   `json:"risk_assessment_score"`
+	ExpiresAt           *time.Time `json:"expires_at"`
+}
+
 const approvalListByVersion = `-- name: ApprovalListByVersion :many
 SELECT approval_id, version_id, approval_type, required_for_env, status, requested_by, requested_at, approved_by, approved_at, rejected_by, rejected_at, approval_notes, rejection_reason, compliance_checklist, risk_assessment_score, expires_at, requested_by_user_id FROM approvals
 WHERE version_id = $1
@@ -340,6 +358,43 @@ func (q *Queries) ApprovalRequest(ctx context.Context, arg ApprovalRequestParams
 		arg.ComplianceChecklist,
 		arg.RiskAssessmentScore,
 	)
+	var i Approval
+	err := row.Scan(
+		&i.ApprovalID,
+		&i.VersionID,
+		&i.ApprovalType,
+		&i.RequiredForEnv,
+		&i.Status,
+		&i.RequestedBy,
+		&i.RequestedAt,
+		&i.ApprovedBy,
+		&i.ApprovedAt,
+		&i.RejectedBy,
+		&i.RejectedAt,
+		&i.ApprovalNotes,
+		&i.RejectionReason,
+		&i.ComplianceChecklist,
+		&i.RiskAssessmentScore,
+		&i.ExpiresAt,
+		&i.RequestedByUserID,
+	)
+	return i, err
+}
+
+const approvalRevoke = `-- name: ApprovalRevoke :one
+UPDATE approvals SET
+    status = 'expired',
+    expires_at = NOW(),
+    rejection_reason = $1
+WHERE approval_id = $2 AND status = 'approved'
+RETURNING approval_id, version_id, approval_type, required_for_env, status, requested_by, requested_at, approved_by, approved_at, rejected_by, rejected_at, approval_notes, rejection_reason, compliance_checklist, risk_assessment_score, expires_at, requested_by_user_id
+`
+
+// Withdraws an approval that was granted: it expires now, with the reason.
+// A production deployment made under it before stays (mlreg check reports
+// it), and no new one can rely on it.
+func (q *Queries) ApprovalRevoke(ctx context.Context, reason *string, approvalID uuid.UUID) (Approval, error) {
+	row := q.db.QueryRow(ctx, approvalRevoke, reason, approvalID)
 	var i Approval
 	err := row.Scan(
 		&i.ApprovalID,

@@ -9,6 +9,367 @@ import (
 	"context"
 )
 
+// iteratorForApprovalInsertManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForApprovalInsertManyCopyFrom struct {
+	rows                 []ApprovalInsertManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForApprovalInsertManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForApprovalInsertManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ApprovalID,
+		r.rows[0].VersionID,
+		r.rows[0].ApprovalType,
+		r.rows[0].RequiredForEnv,
+		r.rows[0].Status,
+		r.rows[0].RequestedBy,
+		r.rows[0].RequestedAt,
+		r.rows[0].ApprovedBy,
+		r.rows[0].ApprovedAt,
+		r.rows[0].RejectedBy,
+		r.rows[0].RejectedAt,
+		r.rows[0].ApprovalNotes,
+		r.rows[0].RejectionReason,
+		r.rows[0].RiskAssessmentScore,
+		r.rows[0].ExpiresAt,
+	}, nil
+}
+
+func (r iteratorForApprovalInsertManyCopyFrom) Err() error {
+	return nil
+}
+
+// Bulk load through COPY (mlreg seed --scale) of approvals in their final
+// state: approved rows carry approved_by and approved_at, rejected rows
+// rejected_by and rejected_at (CHECK approval_xor).
+func (q *Queries) ApprovalInsertManyCopyFrom(ctx context.Context, arg []ApprovalInsertManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"approvals"}, []string{"approval_id", "version_id", "approval_type", "required_for_env", "status", "requested_by", "requested_at", "approved_by", "approved_at", "rejected_by", "rejected_at", "approval_notes", "rejection_reason", "risk_assessment_score", "expires_at"}, &iteratorForApprovalInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForDatasetInsertManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForDatasetInsertManyCopyFrom struct {
+	rows                 []DatasetInsertManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForDatasetInsertManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForDatasetInsertManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].DatasetID,
+		r.rows[0].DatasetName,
+		r.rows[0].DisplayName,
+		r.rows[0].Description,
+		r.rows[0].StorageLocation,
+		r.rows[0].StorageFormat,
+		r.rows[0].StorageSizeGb,
+		r.rows[0].DataSteward,
+		r.rows[0].TeamID,
+		r.rows[0].FreshnessSlaHours,
+		r.rows[0].LastUpdatedAt,
+		r.rows[0].RowCount,
+		r.rows[0].ColumnCount,
+		r.rows[0].ContainsPii,
+		r.rows[0].DataClassification,
+		r.rows[0].RetentionDays,
+		r.rows[0].CreatedAt,
+		r.rows[0].CreatedBy,
+	}, nil
+}
+
+func (r iteratorForDatasetInsertManyCopyFrom) Err() error {
+	return nil
+}
+
+// Bulk load through COPY (mlreg seed --scale), dataset_id supplied by the caller.
+func (q *Queries) DatasetInsertManyCopyFrom(ctx context.Context, arg []DatasetInsertManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"datasets"}, []string{"dataset_id", "dataset_name", "display_name", "description", "storage_location", "storage_format", "storage_size_gb", "data_steward", "team_id", "freshness_sla_hours", "last_updated_at", "row_count", "column_count", "contains_pii", "data_classification", "retention_days", "created_at", "created_by"}, &iteratorForDatasetInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForDatasetTagInsertManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForDatasetTagInsertManyCopyFrom struct {
+	rows                 []DatasetTagInsertManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForDatasetTagInsertManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForDatasetTagInsertManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].DatasetID,
+		r.rows[0].TagID,
+		r.rows[0].TaggedAt,
+		r.rows[0].TaggedBy,
+	}, nil
+}
+
+func (r iteratorForDatasetTagInsertManyCopyFrom) Err() error {
+	return nil
+}
+
+// Bulk load of dataset tags through COPY (mlreg seed --scale).
+func (q *Queries) DatasetTagInsertManyCopyFrom(ctx context.Context, arg []DatasetTagInsertManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"dataset_tags"}, []string{"dataset_id", "tag_id", "tagged_at", "tagged_by"}, &iteratorForDatasetTagInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForDeploymentInsertManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForDeploymentInsertManyCopyFrom struct {
+	rows                 []DeploymentInsertManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForDeploymentInsertManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForDeploymentInsertManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].DeploymentID,
+		r.rows[0].VersionID,
+		r.rows[0].EnvironmentID,
+		r.rows[0].DeploymentName,
+		r.rows[0].EndpointUrl,
+		r.rows[0].ServingFramework,
+		r.rows[0].Replicas,
+		r.rows[0].InstanceType,
+		r.rows[0].GpuEnabled,
+		r.rows[0].TargetAvailabilityPercent,
+		r.rows[0].DeployedAt,
+		r.rows[0].DeployedBy,
+		r.rows[0].UndeployedAt,
+		r.rows[0].UndeployedBy,
+		r.rows[0].Status,
+		r.rows[0].TrafficPercentage,
+		r.rows[0].MonthlyCostUsd,
+	}, nil
+}
+
+func (r iteratorForDeploymentInsertManyCopyFrom) Err() error {
+	return nil
+}
+
+// Bulk load through COPY (mlreg seed --scale) of deployments, live or
+// undeployed, by environment_id. Load approvals first: an active production
+// deployment of a compliance-required model needs an approved approval.
+func (q *Queries) DeploymentInsertManyCopyFrom(ctx context.Context, arg []DeploymentInsertManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"deployments"}, []string{"deployment_id", "version_id", "environment_id", "deployment_name", "endpoint_url", "serving_framework", "replicas", "instance_type", "gpu_enabled", "target_availability_percent", "deployed_at", "deployed_by", "undeployed_at", "undeployed_by", "status", "traffic_percentage", "monthly_cost_usd"}, &iteratorForDeploymentInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForExperimentInsertManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForExperimentInsertManyCopyFrom struct {
+	rows                 []ExperimentInsertManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForExperimentInsertManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForExperimentInsertManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ExperimentID,
+		r.rows[0].ExperimentName,
+		r.rows[0].ModelID,
+		r.rows[0].Description,
+		r.rows[0].CreatedBy,
+		r.rows[0].CreatedAt,
+	}, nil
+}
+
+func (r iteratorForExperimentInsertManyCopyFrom) Err() error {
+	return nil
+}
+
+// Bulk load through COPY (mlreg seed --scale), experiment_id supplied by the caller.
+func (q *Queries) ExperimentInsertManyCopyFrom(ctx context.Context, arg []ExperimentInsertManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"experiments"}, []string{"experiment_id", "experiment_name", "model_id", "description", "created_by", "created_at"}, &iteratorForExperimentInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForModelInsertManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForModelInsertManyCopyFrom struct {
+	rows                 []ModelInsertManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForModelInsertManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForModelInsertManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ModelID,
+		r.rows[0].ModelName,
+		r.rows[0].DisplayName,
+		r.rows[0].Description,
+		r.rows[0].Objective,
+		r.rows[0].TeamID,
+		r.rows[0].PrimaryContact,
+		r.rows[0].BusinessUnit,
+		r.rows[0].RiskLevel,
+		r.rows[0].ComplianceRequired,
+		r.rows[0].GithubRepo,
+		r.rows[0].DocumentationUrl,
+		r.rows[0].CreatedAt,
+		r.rows[0].UpdatedAt,
+		r.rows[0].CreatedBy,
+	}, nil
+}
+
+func (r iteratorForModelInsertManyCopyFrom) Err() error {
+	return nil
+}
+
+// Bulk load through COPY (mlreg seed --scale), model_id supplied by the caller
+// so that versions can follow without reading the rows back.
+func (q *Queries) ModelInsertManyCopyFrom(ctx context.Context, arg []ModelInsertManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"models"}, []string{"model_id", "model_name", "display_name", "description", "objective", "team_id", "primary_contact", "business_unit", "risk_level", "compliance_required", "github_repo", "documentation_url", "created_at", "updated_at", "created_by"}, &iteratorForModelInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForModelTagInsertManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForModelTagInsertManyCopyFrom struct {
+	rows                 []ModelTagInsertManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForModelTagInsertManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForModelTagInsertManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ModelID,
+		r.rows[0].TagID,
+		r.rows[0].TaggedAt,
+		r.rows[0].TaggedBy,
+	}, nil
+}
+
+func (r iteratorForModelTagInsertManyCopyFrom) Err() error {
+	return nil
+}
+
+// Bulk load of model tags through COPY (mlreg seed --scale).
+func (q *Queries) ModelTagInsertManyCopyFrom(ctx context.Context, arg []ModelTagInsertManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"model_tags"}, []string{"model_id", "tag_id", "tagged_at", "tagged_by"}, &iteratorForModelTagInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForModelVersionInsertManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForModelVersionInsertManyCopyFrom struct {
+	rows                 []ModelVersionInsertManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForModelVersionInsertManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForModelVersionInsertManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].VersionID,
+		r.rows[0].ModelID,
+		r.rows[0].Semver,
+		r.rows[0].Description,
+		r.rows[0].GitCommit,
+		r.rows[0].GitBranch,
+		r.rows[0].ArtifactUri,
+		r.rows[0].ArtifactSizeMb,
+		r.rows[0].ChecksumSha256,
+		r.rows[0].Framework,
+		r.rows[0].FrameworkVersion,
+		r.rows[0].PythonVersion,
+		r.rows[0].Status,
+		r.rows[0].RegisteredBy,
+		r.rows[0].RegisteredAt,
+		r.rows[0].PromotedToProductionAt,
+		r.rows[0].DeprecatedAt,
+		r.rows[0].DeprecationReason,
+		r.rows[0].BenchmarkAccuracy,
+		r.rows[0].BenchmarkLatencyMs,
+	}, nil
+}
+
+func (r iteratorForModelVersionInsertManyCopyFrom) Err() error {
+	return nil
+}
+
+// Bulk load through COPY (mlreg seed --scale), with the status and the
+// lifecycle timestamps the version reached, version_id supplied by the caller.
+func (q *Queries) ModelVersionInsertManyCopyFrom(ctx context.Context, arg []ModelVersionInsertManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"model_versions"}, []string{"version_id", "model_id", "semver", "description", "git_commit", "git_branch", "artifact_uri", "artifact_size_mb", "checksum_sha256", "framework", "framework_version", "python_version", "status", "registered_by", "registered_at", "promoted_to_production_at", "deprecated_at", "deprecation_reason", "benchmark_accuracy", "benchmark_latency_ms"}, &iteratorForModelVersionInsertManyCopyFrom{rows: arg})
+}
+
 // iteratorForRunDatasetInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForRunDatasetInsertManyCopyFrom struct {
 	rows                 []RunDatasetInsertManyCopyFromParams
@@ -78,6 +439,45 @@ func (q *Queries) TagInsertManyCopyFrom(ctx context.Context, arg []TagInsertMany
 	return q.db.CopyFrom(ctx, []string{"tags"}, []string{"tag_category", "tag_value", "tag_description"}, &iteratorForTagInsertManyCopyFrom{rows: arg})
 }
 
+// iteratorForTeamInsertManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForTeamInsertManyCopyFrom struct {
+	rows                 []TeamInsertManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForTeamInsertManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForTeamInsertManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].TeamID,
+		r.rows[0].TeamName,
+		r.rows[0].TeamEmail,
+		r.rows[0].Department,
+		r.rows[0].CostCenter,
+		r.rows[0].ManagerName,
+		r.rows[0].CreatedAt,
+	}, nil
+}
+
+func (r iteratorForTeamInsertManyCopyFrom) Err() error {
+	return nil
+}
+
+// Bulk load through COPY (mlreg seed --scale), team_id supplied by the caller.
+func (q *Queries) TeamInsertManyCopyFrom(ctx context.Context, arg []TeamInsertManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"teams"}, []string{"team_id", "team_name", "team_email", "department", "cost_center", "manager_name", "created_at"}, &iteratorForTeamInsertManyCopyFrom{rows: arg})
+}
+
 // iteratorForTrainingRunInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForTrainingRunInsertManyCopyFrom struct {
 	rows                 []TrainingRunInsertManyCopyFromParams
@@ -102,18 +502,23 @@ func (r iteratorForTrainingRunInsertManyCopyFrom) Values() ([]interface{}, error
 		r.rows[0].VersionID,
 		r.rows[0].RunName,
 		r.rows[0].ExperimentName,
+		r.rows[0].ExperimentID,
 		r.rows[0].Status,
 		r.rows[0].Accuracy,
+		r.rows[0].PrecisionScore,
+		r.rows[0].RecallScore,
 		r.rows[0].F1Score,
 		r.rows[0].Loss,
 		r.rows[0].Hyperparameters,
 		r.rows[0].GpuCount,
+		r.rows[0].GpuType,
 		r.rows[0].GpuHours,
 		r.rows[0].CpuHours,
 		r.rows[0].EstimatedCostUsd,
 		r.rows[0].StartedBy,
 		r.rows[0].StartedAt,
 		r.rows[0].CompletedAt,
+		r.rows[0].DurationSeconds,
 		r.rows[0].CreatedAt,
 	}, nil
 }
@@ -123,6 +528,46 @@ func (r iteratorForTrainingRunInsertManyCopyFrom) Err() error {
 }
 
 // Bulk load through COPY; run_id is supplied so dataset links can follow.
+// experiment_id, precision_score, recall_score, gpu_type and duration_seconds
+// default to NULL like the columns.
 func (q *Queries) TrainingRunInsertManyCopyFrom(ctx context.Context, arg []TrainingRunInsertManyCopyFromParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"training_runs"}, []string{"run_id", "version_id", "run_name", "experiment_name", "status", "accuracy", "f1_score", "loss", "hyperparameters", "gpu_count", "gpu_hours", "cpu_hours", "estimated_cost_usd", "started_by", "started_at", "completed_at", "created_at"}, &iteratorForTrainingRunInsertManyCopyFrom{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"training_runs"}, []string{"run_id", "version_id", "run_name", "experiment_name", "experiment_id", "status", "accuracy", "precision_score", "recall_score", "f1_score", "loss", "hyperparameters", "gpu_count", "gpu_type", "gpu_hours", "cpu_hours", "estimated_cost_usd", "started_by", "started_at", "completed_at", "duration_seconds", "created_at"}, &iteratorForTrainingRunInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForUserInsertManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForUserInsertManyCopyFrom struct {
+	rows                 []UserInsertManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForUserInsertManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForUserInsertManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].UserID,
+		r.rows[0].Username,
+		r.rows[0].Email,
+		r.rows[0].DisplayName,
+		r.rows[0].TeamID,
+		r.rows[0].CreatedAt,
+	}, nil
+}
+
+func (r iteratorForUserInsertManyCopyFrom) Err() error {
+	return nil
+}
+
+// Bulk load through COPY (mlreg seed --scale), user_id supplied by the caller.
+func (q *Queries) UserInsertManyCopyFrom(ctx context.Context, arg []UserInsertManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"users"}, []string{"user_id", "username", "email", "display_name", "team_id", "created_at"}, &iteratorForUserInsertManyCopyFrom{rows: arg})
 }

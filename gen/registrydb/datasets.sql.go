@@ -165,6 +165,27 @@ func (q *Queries) DatasetGetByName(ctx context.Context, datasetName string) (Dat
 	return i, err
 }
 
+type DatasetInsertManyCopyFromParams struct {
+	DatasetID          uuid.UUID  `json:"dataset_id"`
+	DatasetName        string     `json:"dataset_name"`
+	DisplayName        string     `json:"display_name"`
+	Description        *string    `json:"description"`
+	StorageLocation    string     `json:"storage_location"`
+	StorageFormat      *string    `json:"storage_format"`
+	StorageSizeGb      *float64   `json:"storage_size_gb"`
+	DataSteward        *string    `json:"data_steward"`
+	TeamID             *uuid.UUID `json:"team_id"`
+	FreshnessSlaHours  *int32     `json:"freshness_sla_hours"`
+	LastUpdatedAt      *time.Time `json:"last_updated_at"`
+	RowCount           *int64     `json:"row_count"`
+	ColumnCount        *int32     `json:"column_count"`
+	ContainsPii        *bool      `json:"contains_pii"`
+	DataClassification *string    `json:"data_classification"`
+	RetentionDays      *int32     `json:"retention_days"`
+	CreatedAt          *time.Time `json:"created_at"`
+	CreatedBy          *string    `json:"created_by"`
+}
+
 const datasetList = `-- name: DatasetList :many
 SELECT dataset_id, dataset_name, display_name, description, storage_location, storage_format, storage_size_gb, schema_url, schema_version, data_version, data_steward, team_id, freshness_sla_hours, last_updated_at, row_count, column_count, contains_pii, data_classification, retention_days, created_at, created_by FROM datasets
 WHERE dataset_name > $1
@@ -334,6 +355,13 @@ func (q *Queries) DatasetTagDetach(ctx context.Context, datasetID uuid.UUID, tag
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+type DatasetTagInsertManyCopyFromParams struct {
+	DatasetID uuid.UUID  `json:"dataset_id"`
+	TagID     uuid.UUID  `json:"tag_id"`
+	TaggedAt  *time.Time `json:"tagged_at"`
+	TaggedBy  *string    `json:"tagged_by"`
 }
 
 const datasetTagListByDataset = `-- name: DatasetTagListByDataset :many

@@ -148,6 +148,26 @@ func (q *Queries) DeploymentGetByID(ctx context.Context, deploymentID uuid.UUID)
 	return i, err
 }
 
+type DeploymentInsertManyCopyFromParams struct {
+	DeploymentID              uuid.UUID  `json:"deployment_id"`
+	VersionID                 uuid.UUID  `json:"version_id"`
+	EnvironmentID             int32      `json:"environment_id"`
+	DeploymentName            *string    `json:"deployment_name"`
+	EndpointUrl               *string    `json:"endpoint_url"`
+	ServingFramework          *string    `json:"serving_framework"`
+	Replicas                  *int32     `json:"replicas"`
+	InstanceType              *string    `json:"instance_type"`
+	GpuEnabled                *bool      `json:"gpu_enabled"`
+	TargetAvailabilityPercent *float64   `json:"target_availability_percent"`
+	DeployedAt                *time.Time `json:"deployed_at"`
+	DeployedBy                string     `json:"deployed_by"`
+	UndeployedAt              *time.Time `json:"undeployed_at"`
+	UndeployedBy              *string    `json:"undeployed_by"`
+	Status                    string     `json:"status"`
+	TrafficPercentage         *int32     `json:"traffic_percentage"`
+	MonthlyCostUsd            *float64   `json:"monthly_cost_usd"`
+}
+
 const deploymentListActiveByEnvironment = `-- name: DeploymentListActiveByEnvironment :many
 SELECT d.deployment_id, d.version_id, d.environment_id, d.deployment_name, d.endpoint_url, d.serving_framework, d.replicas, d.instance_type, d.gpu_enabled, d.auto_scaling_enabled, d.min_replicas, d.max_replicas, d.target_latency_p50_ms, d.target_latency_p95_ms, d.target_latency_p99_ms, d.target_availability_percent, d.target_throughput_qps, d.actual_latency_p50_ms, d.actual_latency_p95_ms, d.actual_latency_p99_ms, d.actual_availability_percent, d.actual_throughput_qps, d.deployed_at, d.deployed_by, d.undeployed_at, d.undeployed_by, d.status, d.traffic_percentage, d.monthly_cost_usd, d.deployment_notes, d.deployed_by_user_id, m.model_name, mv.semver
 FROM deployments d

@@ -7,6 +7,7 @@ package registrydb
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -93,6 +94,15 @@ func (q *Queries) ExperimentGetByName(ctx context.Context, experimentName string
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+type ExperimentInsertManyCopyFromParams struct {
+	ExperimentID   uuid.UUID  `json:"experiment_id"`
+	ExperimentName string     `json:"experiment_name"`
+	ModelID        *uuid.UUID `json:"model_id"`
+	Description    *string    `json:"description"`
+	CreatedBy      *string    `json:"created_by"`
+	CreatedAt      time.Time  `json:"created_at"`
 }
 
 const experimentList = `-- name: ExperimentList :many

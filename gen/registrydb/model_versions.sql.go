@@ -7,6 +7,7 @@ package registrydb
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -276,6 +277,29 @@ func (q *Queries) ModelVersionGetLatest(ctx context.Context, modelName string) (
 		&i.SemverKey,
 	)
 	return i, err
+}
+
+type ModelVersionInsertManyCopyFromParams struct {
+	VersionID              uuid.UUID  `json:"version_id"`
+	ModelID                uuid.UUID  `json:"model_id"`
+	Semver                 string     `json:"semver"`
+	Description            *string    `json:"description"`
+	GitCommit              *string    `json:"git_commit"`
+	GitBranch              *string    `json:"git_branch"`
+	ArtifactUri            string     `json:"artifact_uri"`
+	ArtifactSizeMb         *float64   `json:"artifact_size_mb"`
+	ChecksumSha256         *string    `json:"checksum_sha256"`
+	Framework              string     `json:"framework"`
+	FrameworkVersion       *string    `json:"framework_version"`
+	PythonVersion          *string    `json:"python_version"`
+	Status                 string     `json:"status"`
+	RegisteredBy           string     `json:"registered_by"`
+	RegisteredAt           *time.Time `json:"registered_at"`
+	PromotedToProductionAt *time.Time `json:"promoted_to_production_at"`
+	DeprecatedAt           *time.Time `json:"deprecated_at"`
+	DeprecationReason      *string    `json:"deprecation_reason"`
+	BenchmarkAccuracy      *float64   `json:"benchmark_accuracy"`
+	BenchmarkLatencyMs     *float64   `json:"benchmark_latency_ms"`
 }
 
 const modelVersionListByModel = `-- name: ModelVersionListByModel :many

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Approval workflows for model deployments
@@ -31,6 +32,51 @@ type Approval struct {
 	RiskAssessmentScore *float64        `json:"risk_assessment_score"`
 	ExpiresAt           *time.Time      `json:"expires_at"`
 	RequestedByUserID   *uuid.UUID      `json:"requested_by_user_id"`
+}
+
+// Hash chain over audit_log, appended by audit_seal
+type AuditChain struct {
+	AuditID  int64     `json:"audit_id"`
+	PrevHash []byte    `json:"prev_hash"`
+	RowHash  []byte    `json:"row_hash"`
+	SealedAt time.Time `json:"sealed_at"`
+}
+
+// Append-only trail of every change to the registry tables
+type AuditLog struct {
+	AuditID   int64     `json:"audit_id"`
+	TxTime    time.Time `json:"tx_time"`
+	ClockTime time.Time `json:"clock_time"`
+	Txid      int64     `json:"txid"`
+	// registry.actor of the transaction, else the database user
+	Actor     string `json:"actor"`
+	DbUser    string `json:"db_user"`
+	TableName string `json:"table_name"`
+	Action    string `json:"action"`
+	// Primary key of the changed row
+	RowKey json.RawMessage `json:"row_key"`
+	// Row before: whole for DELETE, changed columns only for UPDATE
+	OldRow json.RawMessage `json:"old_row"`
+	// Row after: whole for INSERT, changed columns only for UPDATE
+	NewRow json.RawMessage `json:"new_row"`
+}
+
+type AuditLogDefault struct {
+	AuditID   int64     `json:"audit_id"`
+	TxTime    time.Time `json:"tx_time"`
+	ClockTime time.Time `json:"clock_time"`
+	Txid      int64     `json:"txid"`
+	// registry.actor of the transaction, else the database user
+	Actor     string `json:"actor"`
+	DbUser    string `json:"db_user"`
+	TableName string `json:"table_name"`
+	Action    string `json:"action"`
+	// Primary key of the changed row
+	RowKey json.RawMessage `json:"row_key"`
+	// Row before: whole for DELETE, changed columns only for UPDATE
+	OldRow json.RawMessage `json:"old_row"`
+	// Row after: whole for INSERT, changed columns only for UPDATE
+	NewRow json.RawMessage `json:"new_row"`
 }
 
 // Catalog of datasets used for ML training
@@ -104,6 +150,13 @@ type Deployment struct {
 	DeployedByUserID  *uuid.UUID `json:"deployed_by_user_id"`
 }
 
+// Serializes changes to the active traffic of a model in an environment
+type DeploymentTrafficLock struct {
+	ModelID       uuid.UUID `json:"model_id"`
+	EnvironmentID int32     `json:"environment_id"`
+	LastChangeAt  time.Time `json:"last_change_at"`
+}
+
 // Deployment environments for ML models
 type Environment struct {
 	EnvironmentID   int32   `json:"environment_id"`
@@ -147,6 +200,19 @@ type Model struct {
 	CreatedBy          *string    `json:"created_by"`
 	// The users row created_by names, if any
 	CreatedByUserID *uuid.UUID `json:"created_by_user_id"`
+}
+
+// Named pointers to a model version, with their history
+type ModelAlias struct {
+	AliasID   int64     `json:"alias_id"`
+	ModelID   uuid.UUID `json:"model_id"`
+	Alias     string    `json:"alias"`
+	VersionID uuid.UUID `json:"version_id"`
+	// When the alias pointed at this version; upper bound open while it still does
+	ValidDuring pgtype.Range[pgtype.Timestamptz] `json:"valid_during"`
+	ValidFrom   time.Time                        `json:"valid_from"`
+	ValidUntil  *time.Time                       `json:"valid_until"`
+	SetBy       string                           `json:"set_by"`
 }
 
 // Many-to-many: models to tags

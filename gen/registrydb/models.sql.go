@@ -154,6 +154,24 @@ func (q *Queries) ModelGetByName(ctx context.Context, modelName string) (Model, 
 	return i, err
 }
 
+type ModelInsertManyCopyFromParams struct {
+	ModelID            uuid.UUID  `json:"model_id"`
+	ModelName          string     `json:"model_name"`
+	DisplayName        string     `json:"display_name"`
+	Description        *string    `json:"description"`
+	Objective          *string    `json:"objective"`
+	TeamID             *uuid.UUID `json:"team_id"`
+	PrimaryContact     *string    `json:"primary_contact"`
+	BusinessUnit       *string    `json:"business_unit"`
+	RiskLevel          *string    `json:"risk_level"`
+	ComplianceRequired *bool      `json:"compliance_required"`
+	GithubRepo         *string    `json:"github_repo"`
+	DocumentationUrl   *string    `json:"documentation_url"`
+	CreatedAt          *time.Time `json:"created_at"`
+	UpdatedAt          *time.Time `json:"updated_at"`
+	CreatedBy          *string    `json:"created_by"`
+}
+
 const modelList = `-- name: ModelList :many
 SELECT model_id, model_name, display_name, description, objective, team_id, primary_contact, secondary_contact, business_unit, risk_level, compliance_required, github_repo, documentation_url, created_at, updated_at, created_by, created_by_user_id FROM models
 WHERE model_name > $1
@@ -318,6 +336,13 @@ func (q *Queries) ModelTagDetach(ctx context.Context, modelID uuid.UUID, tagID u
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+type ModelTagInsertManyCopyFromParams struct {
+	ModelID  uuid.UUID  `json:"model_id"`
+	TagID    uuid.UUID  `json:"tag_id"`
+	TaggedAt *time.Time `json:"tagged_at"`
+	TaggedBy *string    `json:"tagged_by"`
 }
 
 const modelTagListByModel = `-- name: ModelTagListByModel :many

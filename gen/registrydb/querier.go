@@ -17,11 +17,40 @@ type Querier interface {
 	// Marks every approval whose expires_at has passed as expired.
 	ApprovalExpireDue(ctx context.Context) ([]Approval, error)
 	ApprovalGetByID(ctx context.Context, approvalID uuid.UUID) (Approval, error)
+	// Bulk load through COPY (mlreg seed --scale) of approvals in their final
+	// state: approved rows carry approved_by and approved_at, rejected rows
+	// rejected_by and rejected_at (CHECK approval_xor).
+	ApprovalInsertManyCopyFrom(ctx context.Context, arg []ApprovalInsertManyCopyFromParams) (int64, error)
 	ApprovalListByVersion(ctx context.Context, versionID uuid.UUID) ([]Approval, error)
 	// The review queue, oldest request first; keyset on (requested_at, approval_id).
 	ApprovalListPending(ctx context.Context, arg ApprovalListPendingParams) ([]ApprovalListPendingRow, error)
 	ApprovalReject(ctx context.Context, arg ApprovalRejectParams) (Approval, error)
 	ApprovalRequest(ctx context.Context, arg ApprovalRequestParams) (Approval, error)
+	// Withdraws an approval that was granted: it expires now, with the reason.
+	// A production deployment made under it before stays (mlreg check reports
+	// it), and no new one can rely on it.
+	ApprovalRevoke(ctx context.Context, reason *string, approvalID uuid.UUID) (Approval, error)
+	// Creates the audit_log partitions of this month and the next ones.
+	AuditAddPartitions(ctx context.Context, months int32) (int32, error)
+	// What verify covered: the sealed links from the oldest audit row kept, and
+	// how many audit rows are not sealed yet. Ids are 0 and the hash empty when
+	// there is nothing.
+	AuditChainSummary(ctx context.Context) (AuditChainSummaryRow, error)
+	// The last audit_id handed out, committed or not: seal reads it before it
+	// waits for the transactions that may still commit an id up to it.
+	AuditLogLastID(ctx context.Context) (int64, error)
+	// The audit trail, newest first, keyset on audit_id, optionally narrowed to
+	// one table, one actor and a start time.
+	AuditLogList(ctx context.Context, arg AuditLogListParams) ([]AuditLogListRow, error)
+	// Appends a chain link for every unsealed audit row up to up_to_id.
+	AuditSeal(ctx context.Context, upToID int64) (AuditSealRow, error)
+	// The first transaction id not yet started: every transaction below it that
+	// still runs is one seal must wait for.
+	AuditSnapshotXmax(ctx context.Context) (int64, error)
+	// Whether every transaction that started before xmax has ended.
+	AuditTransactionsFinishedBefore(ctx context.Context, xmax int64) (bool, error)
+	// The first broken link of the chain, or no row when it holds.
+	AuditVerify(ctx context.Context) ([]AuditVerifyRow, error)
 	// One row per column of every foreign key of those tables, paired by
 	// position with the column it references, with whether the referencing
 	// column is NOT NULL and the key's ON DELETE rule. The copies PostgreSQL
@@ -41,12 +70,16 @@ type Querier interface {
 	DatasetDelete(ctx context.Context, datasetID uuid.UUID) (int64, error)
 	DatasetGetByID(ctx context.Context, datasetID uuid.UUID) (Dataset, error)
 	DatasetGetByName(ctx context.Context, datasetName string) (Dataset, error)
+	// Bulk load through COPY (mlreg seed --scale), dataset_id supplied by the caller.
+	DatasetInsertManyCopyFrom(ctx context.Context, arg []DatasetInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on dataset_name ('' for the first page).
 	DatasetList(ctx context.Context, afterName string, maxRows int32) ([]Dataset, error)
 	DatasetListByTag(ctx context.Context, arg DatasetListByTagParams) ([]Dataset, error)
 	DatasetListNamesLike(ctx context.Context, pattern string, maxRows int32) ([]string, error)
 	DatasetTagAttach(ctx context.Context, arg DatasetTagAttachParams) error
 	DatasetTagDetach(ctx context.Context, datasetID uuid.UUID, tagID uuid.UUID) (int64, error)
+	// Bulk load of dataset tags through COPY (mlreg seed --scale).
+	DatasetTagInsertManyCopyFrom(ctx context.Context, arg []DatasetTagInsertManyCopyFromParams) (int64, error)
 	DatasetTagListByDataset(ctx context.Context, datasetID uuid.UUID) ([]DatasetTagListByDatasetRow, error)
 	DatasetUpdate(ctx context.Context, arg DatasetUpdateParams) (Dataset, error)
 	DatasetUpsertByName(ctx context.Context, arg DatasetUpsertByNameParams) (Dataset, error)
@@ -54,6 +87,10 @@ type Querier interface {
 	DeploymentCreate(ctx context.Context, arg DeploymentCreateParams) (Deployment, error)
 	DeploymentDelete(ctx context.Context, deploymentID uuid.UUID) (int64, error)
 	DeploymentGetByID(ctx context.Context, deploymentID uuid.UUID) (Deployment, error)
+	// Bulk load through COPY (mlreg seed --scale) of deployments, live or
+	// undeployed, by environment_id. Load approvals first: an active production
+	// deployment of a compliance-required model needs an approved approval.
+	DeploymentInsertManyCopyFrom(ctx context.Context, arg []DeploymentInsertManyCopyFromParams) (int64, error)
 	// Active deployments in one environment, keyset on deployment_id.
 	DeploymentListActiveByEnvironment(ctx context.Context, arg DeploymentListActiveByEnvironmentParams) ([]DeploymentListActiveByEnvironmentRow, error)
 	DeploymentListByVersion(ctx context.Context, versionID uuid.UUID) ([]DeploymentListByVersionRow, error)
@@ -77,6 +114,8 @@ type Querier interface {
 	ExperimentDelete(ctx context.Context, experimentID uuid.UUID) (int64, error)
 	ExperimentGetByID(ctx context.Context, experimentID uuid.UUID) (Experiment, error)
 	ExperimentGetByName(ctx context.Context, experimentName string) (Experiment, error)
+	// Bulk load through COPY (mlreg seed --scale), experiment_id supplied by the caller.
+	ExperimentInsertManyCopyFrom(ctx context.Context, arg []ExperimentInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on experiment_name ('' for the first page).
 	ExperimentList(ctx context.Context, afterName string, maxRows int32) ([]Experiment, error)
 	ExperimentUpdate(ctx context.Context, arg ExperimentUpdateParams) (Experiment, error)
@@ -115,6 +154,20 @@ type Querier interface {
 	// sqlc.narg('semver') narrows to one version; sqlc.narg('at') shows the
 	// deployments live at that moment instead of all of them.
 	LineageVersionsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]ModelVersion, error)
+	// Every version an alias of a model has named, newest first.
+	ModelAliasHistory(ctx context.Context, modelID uuid.UUID, alias string) ([]ModelAliasHistoryRow, error)
+	// Every alias a model has now, by name.
+	ModelAliasListByModel(ctx context.Context, modelID uuid.UUID) ([]ModelAliasListByModelRow, error)
+	// Points an alias of a model at one of its versions, in one call: the
+	// period of the version it named before is closed, and moving it to the
+	// version it already names changes nothing.
+	ModelAliasMove(ctx context.Context, arg ModelAliasMoveParams) (ModelAliasMoveRow, error)
+	// Ends the alias's current period. No row when the alias named nothing.
+	ModelAliasRemove(ctx context.Context, modelID uuid.UUID, alias string) ([]ModelAliasRemoveRow, error)
+	// The version an alias of a model names now.
+	ModelAliasResolve(ctx context.Context, modelID uuid.UUID, alias string) (ModelAliasResolveRow, error)
+	// The version an alias of a model named at a past moment.
+	ModelAliasResolveAt(ctx context.Context, arg ModelAliasResolveAtParams) (ModelAliasResolveAtRow, error)
 	// NULL arguments for defaulted columns (risk_level, compliance_required,
 	// created_by) take the schema defaults.
 	ModelCreate(ctx context.Context, arg ModelCreateParams) (Model, error)
@@ -123,6 +176,9 @@ type Querier interface {
 	ModelDelete(ctx context.Context, modelID uuid.UUID) (int64, error)
 	ModelGetByID(ctx context.Context, modelID uuid.UUID) (Model, error)
 	ModelGetByName(ctx context.Context, modelName string) (Model, error)
+	// Bulk load through COPY (mlreg seed --scale), model_id supplied by the caller
+	// so that versions can follow without reading the rows back.
+	ModelInsertManyCopyFrom(ctx context.Context, arg []ModelInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on model_name ('' for the first page).
 	ModelList(ctx context.Context, afterName string, maxRows int32) ([]Model, error)
 	// Models carrying the tag category/value, keyset on model_name.
@@ -132,6 +188,8 @@ type Querier interface {
 	// Attaching a tag twice is a no-op.
 	ModelTagAttach(ctx context.Context, arg ModelTagAttachParams) error
 	ModelTagDetach(ctx context.Context, modelID uuid.UUID, tagID uuid.UUID) (int64, error)
+	// Bulk load of model tags through COPY (mlreg seed --scale).
+	ModelTagInsertManyCopyFrom(ctx context.Context, arg []ModelTagInsertManyCopyFromParams) (int64, error)
 	ModelTagListByModel(ctx context.Context, modelID uuid.UUID) ([]ModelTagListByModelRow, error)
 	// NULL arguments leave a column as it is; updated_at moves by trigger.
 	ModelUpdate(ctx context.Context, arg ModelUpdateParams) (Model, error)
@@ -148,6 +206,9 @@ type Querier interface {
 	// The highest semantic version of the model that is not archived
 	// (10.0.0 above 9.0.0; a release above its pre-releases).
 	ModelVersionGetLatest(ctx context.Context, modelName string) (ModelVersion, error)
+	// Bulk load through COPY (mlreg seed --scale), with the status and the
+	// lifecycle timestamps the version reached, version_id supplied by the caller.
+	ModelVersionInsertManyCopyFrom(ctx context.Context, arg []ModelVersionInsertManyCopyFromParams) (int64, error)
 	// Newest semantic version first; keyset on semver_key ('' means from the top).
 	ModelVersionListByModel(ctx context.Context, arg ModelVersionListByModelParams) ([]ModelVersion, error)
 	// vw_latest_model_versions: one row per model.
@@ -188,6 +249,10 @@ type Querier interface {
 	// an undefined alias and multiplied rows by approvals; here each approval
 	// type and each dataset is aggregated once per deployment.
 	ReportProductionModels(ctx context.Context) ([]ReportProductionModelsRow, error)
+	// Rows in each registry table (exact counts, so a full scan of each):
+	// `mlreg seed --scale` refuses a registry that has models, and its tests
+	// compare these counts with what it says it loaded.
+	ReportRowCounts(ctx context.Context) (ReportRowCountsRow, error)
 	// Part 6.1: tables read by sequential scans, most rows read first.
 	ReportSequentialScans(ctx context.Context) ([]ReportSequentialScansRow, error)
 	// Part 6.3 #1, largest first; pg_size_pretty is left to the caller.
@@ -220,6 +285,8 @@ type Querier interface {
 	TeamDelete(ctx context.Context, teamID uuid.UUID) (int64, error)
 	TeamGetByID(ctx context.Context, teamID uuid.UUID) (Team, error)
 	TeamGetByName(ctx context.Context, teamName string) (Team, error)
+	// Bulk load through COPY (mlreg seed --scale), team_id supplied by the caller.
+	TeamInsertManyCopyFrom(ctx context.Context, arg []TeamInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination: pass the last team_name of the previous page ('' for the first).
 	TeamList(ctx context.Context, afterName string, maxRows int32) ([]Team, error)
 	// NULL arguments leave a column as it is.
@@ -234,6 +301,8 @@ type Querier interface {
 	TrainingRunFinish(ctx context.Context, arg TrainingRunFinishParams) (TrainingRun, error)
 	TrainingRunGetByID(ctx context.Context, runID uuid.UUID) (TrainingRun, error)
 	// Bulk load through COPY; run_id is supplied so dataset links can follow.
+	// experiment_id, precision_score, recall_score, gpu_type and duration_seconds
+	// default to NULL like the columns.
 	TrainingRunInsertManyCopyFrom(ctx context.Context, arg []TrainingRunInsertManyCopyFromParams) (int64, error)
 	TrainingRunListByExperiment(ctx context.Context, arg TrainingRunListByExperimentParams) ([]TrainingRun, error)
 	// Newest first; keyset on (created_at, run_id). For the first page pass a
@@ -246,6 +315,8 @@ type Querier interface {
 	UserDelete(ctx context.Context, userID uuid.UUID) (int64, error)
 	UserGetByID(ctx context.Context, userID uuid.UUID) (User, error)
 	UserGetByUsername(ctx context.Context, username string) (User, error)
+	// Bulk load through COPY (mlreg seed --scale), user_id supplied by the caller.
+	UserInsertManyCopyFrom(ctx context.Context, arg []UserInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on username ('' for the first page).
 	UserList(ctx context.Context, afterUsername string, maxRows int32) ([]User, error)
 	UserUpdate(ctx context.Context, arg UserUpdateParams) (User, error)

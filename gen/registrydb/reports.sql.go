@@ -521,6 +521,65 @@ func (q *Queries) ReportProductionModels(ctx context.Context) ([]ReportProductio
 	return items, nil
 }
 
+const reportRowCounts = `-- name: ReportRowCounts :one
+SELECT (SELECT count(*) FROM teams)::bigint AS teams,
+       (SELECT count(*) FROM users)::bigint AS users,
+       (SELECT count(*) FROM environments)::bigint AS environments,
+       (SELECT count(*) FROM models)::bigint AS models,
+       (SELECT count(*) FROM model_versions)::bigint AS model_versions,
+       (SELECT count(*) FROM datasets)::bigint AS datasets,
+       (SELECT count(*) FROM experiments)::bigint AS experiments,
+       (SELECT count(*) FROM approvals)::bigint AS approvals,
+       (SELECT count(*) FROM training_runs)::bigint AS training_runs,
+       (SELECT count(*) FROM run_datasets)::bigint AS run_datasets,
+       (SELECT count(*) FROM deployments)::bigint AS deployments,
+       (SELECT count(*) FROM tags)::bigint AS tags,
+       (SELECT count(*) FROM model_tags)::bigint AS model_tags,
+       (SELECT count(*) FROM dataset_tags)::bigint AS dataset_tags
+`
+
+type ReportRowCountsRow struct {
+	Teams         int64 `json:"teams"`
+	Users         int64 `json:"users"`
+	Environments  int64 `json:"environments"`
+	Models        int64 `json:"models"`
+	ModelVersions int64 `json:"model_versions"`
+	Datasets      int64 `json:"datasets"`
+	Experiments   int64 `json:"experiments"`
+	Approvals     int64 `json:"approvals"`
+	TrainingRuns  int64 `json:"training_runs"`
+	RunDatasets   int64 `json:"run_datasets"`
+	Deployments   int64 `json:"deployments"`
+	Tags          int64 `json:"tags"`
+	ModelTags     int64 `json:"model_tags"`
+	DatasetTags   int64 `json:"dataset_tags"`
+}
+
+// Rows in each registry table (exact counts, so a full scan of each):
+// `mlreg seed --scale` refuses a registry that has models, and its tests
+// compare these counts with what it says it loaded.
+func (q *Queries) ReportRowCounts(ctx context.Context) (ReportRowCountsRow, error) {
+	row := q.db.QueryRow(ctx, reportRowCounts)
+	var i ReportRowCountsRow
+	err := row.Scan(
+		&i.Teams,
+		&i.Users,
+		&i.Environments,
+		&i.Models,
+		&i.ModelVersions,
+		&i.Datasets,
+		&i.Experiments,
+		&i.Approvals,
+		&i.TrainingRuns,
+		&i.RunDatasets,
+		&i.Deployments,
+		&i.Tags,
+		&i.ModelTags,
+		&i.DatasetTags,
+	)
+	return i, err
+}
+
 const reportSequentialScans = `-- name: ReportSequentialScans :many
 SELECT s.table_name::text AS table_name, s.seq_scan::bigint AS seq_scan,
        s.seq_tup_read::bigint AS seq_tup_read, s.avg_rows_per_scan::bigint AS avg_rows_per_scan

@@ -7,6 +7,7 @@ package registrydb
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -95,6 +96,16 @@ func (q *Queries) TeamGetByName(ctx context.Context, teamName string) (Team, err
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+type TeamInsertManyCopyFromParams struct {
+	TeamID      uuid.UUID  `json:"team_id"`
+	TeamName    string     `json:"team_name"`
+	TeamEmail   *string    `json:"team_email"`
+	Department  *string    `json:"department"`
+	CostCenter  *string    `json:"cost_center"`
+	ManagerName *string    `json:"manager_name"`
+	CreatedAt   *time.Time `json:"created_at"`
 }
 
 const teamList = `-- name: TeamList :many

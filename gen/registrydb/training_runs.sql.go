@@ -362,18 +362,23 @@ type TrainingRunInsertManyCopyFromParams struct {
 	VersionID        uuid.UUID       `json:"version_id"`
 	RunName          *string         `json:"run_name"`
 	ExperimentName   *string         `json:"experiment_name"`
+	ExperimentID     *uuid.UUID      `json:"experiment_id"`
 	Status           string          `json:"status"`
 	Accuracy         *float64        `json:"accuracy"`
+	PrecisionScore   *float64        `json:"precision_score"`
+	RecallScore      *float64        `json:"recall_score"`
 	F1Score          *float64        `json:"f1_score"`
 	Loss             *float64        `json:"loss"`
 	Hyperparameters  json.RawMessage `json:"hyperparameters"`
 	GpuCount         *int32          `json:"gpu_count"`
+	GpuType          *string         `json:"gpu_type"`
 	GpuHours         *float64        `json:"gpu_hours"`
 	CpuHours         *float64        `json:"cpu_hours"`
 	EstimatedCostUsd *float64        `json:"estimated_cost_usd"`
 	StartedBy        *string         `json:"started_by"`
 	StartedAt        *time.Time      `json:"started_at"`
 	CompletedAt      *time.Time      `json:"completed_at"`
+	DurationSeconds  *int32          `json:"duration_seconds"`
 	CreatedAt        *time.Time      `json:"created_at"`
 }
 

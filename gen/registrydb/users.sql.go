@@ -7,6 +7,7 @@ package registrydb
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -93,6 +94,15 @@ func (q *Queries) UserGetByUsername(ctx context.Context, username string) (User,
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+type UserInsertManyCopyFromParams struct {
+	UserID      uuid.UUID  `json:"user_id"`
+	Username    string     `json:"username"`
+	Email       string     `json:"email"`
+	DisplayName *string    `json:"display_name"`
+	TeamID      *uuid.UUID `json:"team_id"`
+	CreatedAt   time.Time  `json:"created_at"`
 }
 
 const userList = `-- name: UserList :many

@@ -27,11 +27,12 @@ type Fixture struct {
 	DeploymentID uuid.UUID
 	ApprovalID   uuid.UUID
 	TagID        uuid.UUID
+	AliasID      int64
 }
 
 // Build creates one team, user, model (tagged), version, dataset (tagged),
-// experiment, succeeded run using the dataset for training, pending approval
-// and an active dev deployment.
+// experiment, succeeded run using the dataset for training, pending approval,
+// an active dev deployment and the alias "champion" on the version.
 func Build(t testing.TB, q *registrydb.Queries) Fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -88,5 +89,8 @@ func Build(t testing.TB, q *registrydb.Queries) Fixture {
 	f.TagID = tag.TagID
 	must(q.ModelTagAttach(ctx, registrydb.ModelTagAttachParams{ModelID: model.ModelID, TagID: tag.TagID, TaggedBy: Ptr("fixture-user")}))
 	must(q.DatasetTagAttach(ctx, registrydb.DatasetTagAttachParams{DatasetID: dataset.DatasetID, TagID: tag.TagID, TaggedBy: Ptr("fixture-user")}))
+	alias, err := q.ModelAliasMove(ctx, registrydb.ModelAliasMoveParams{ModelID: model.ModelID, Alias: "champion", VersionID: version.VersionID})
+	must(err)
+	f.AliasID = alias.AliasID
 	return f
 }

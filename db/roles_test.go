@@ -1,0 +1,116 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// asRole runs stmt as role (SET LOCAL ROLE) in a transaction that is rolled
+// back, and returns its SQLSTATE, "" when it succeeded.
+func asRole(t *testing.T, pool *pgxpool.Pool, role, stmt string) string {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET LOCAL ROLE "+role); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.Exec(ctx, stmt)
+	code, _ := pgCode(err)
+	if err != nil && code == "" {
+		t.Fatalf("%s as %s: %v", stmt, role, err)
+	}
+	return code
+}
+
+// TestRoles shows what each registry role may and may not do; a refusal is
+// SQLSTATE 42501 (insufficient_privilege).
+func TestRoles(t *testing.T) {
+	pool, _, f := newFixture(t)
+	const denied = "42501"
+	newModel := "INSERT INTO models (model_name, display_name) VALUES ('role-model', 'Role Model')"
+	cases := []struct {
+		role, stmt, want string
+	}{
+		{"registry_reader", "SELECT count(*) FROM models JOIN model_versions USING (model_id)", ""},
+		{"registry_reader", "SELECT * FROM vw_production_deployments", ""},
+		{"registry_reader", "SELECT username, team_id FROM users", ""},
+		{"registry_reader", "SELECT email FROM users", denied},
+		{"registry_reader", "SELECT count(*) FROM audit_log", denied},
+		{"registry_reader", newModel, denied},
+		{"registry_reader", fmt.Sprintf("UPDATE deployments SET traffic_percentage = 50 WHERE deployment_id = '%s'", f.DeploymentID), denied},
+
+		{"registry_writer", newModel, ""},
+		{"registry_writer", fmt.Sprintf("SELECT * FROM move_model_alias('%s', 'stable', '%s')", f.ModelID, f.VersionID), ""},
+		{"registry_writer", fmt.Sprintf("UPDATE deployments SET traffic_percentage = 50 WHERE deployment_id = '%s'", f.DeploymentID), ""},
+		{"registry_writer", fmt.Sprintf("DELETE FROM model_tags WHERE model_id = '%s'", f.ModelID), ""},
+		{"registry_writer", "SELECT email FROM users", ""},
+		{"registry_writer", "SELECT count(*) FROM audit_log", denied},
+		{"registry_writer", "INSERT INTO audit_log (actor, table_name, action, row_key) VALUES ('me', 'models', 'INSERT', '{}')", denied},
+		{"registry_writer", "INSERT INTO audit_chain (audit_id, prev_hash, row_hash) VALUES (1, '', '')", denied},
+		{"registry_writer", "SELECT * FROM audit_seal(1)", denied},
+		{"registry_writer", "CREATE TABLE shadow_models (id int)", denied},
+		{"registry_writer", "ALTER TABLE models DISABLE TRIGGER audit_insert", denied},
+		{"registry_writer", "DROP TABLE model_tags", denied},
+
+		{"registry_admin", newModel, ""},
+		{"registry_admin", "SELECT count(*) FROM audit_log", ""},
+		{"registry_admin", "SELECT * FROM audit_verify()", ""},
+		{"registry_admin", "SELECT * FROM audit_seal(1000000)", ""},
+		{"registry_admin", "SELECT audit_log_add_partitions(now(), 2)", ""},
+		{"registry_admin", "UPDATE audit_log SET actor = 'mallory'", denied}, // by the append-only trigger
+		{"registry_admin", "CREATE TABLE shadow_models (id int)", denied},
+	}
+	for _, c := range cases {
+		if got := asRole(t, pool, c.role, c.stmt); got != c.want {
+			t.Errorf("%s: %s: SQLSTATE %q, want %q", c.role, c.stmt, got, c.want)
+		}
+	}
+}
+
+// TestWritesAsWriterAreAudited: the audit trigger writes to audit_log, which
+// the writer may not, on the writer's behalf.
+func TestWritesAsWriterAreAudited(t *testing.T) {
+	ctx := context.Background()
+	pool, _, _ := newFixture(t)
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	for _, stmt := range []string{
+		"SET LOCAL ROLE registry_writer",
+		"SELECT set_config('registry.actor', 'writer-app', true)",
+		"INSERT INTO teams (team_name) VALUES ('writers')",
+		"RESET ROLE",
+	} {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	var actor string
+	if err := tx.QueryRow(ctx, "SELECT actor FROM audit_log WHERE table_name = 'teams' AND new_row->>'team_name' = 'writers'").Scan(&actor); err != nil || actor != "writer-app" {
+		t.Fatalf("audit row of the writer's insert: actor %q, %v", actor, err)
+	}
+}
+
+// TestEveryTableIsGranted fails when a migration adds a registry table
+// without deciding what the roles may do with it.
+func TestEveryTableIsGranted(t *testing.T) {
+	pool, _, _ := newFixture(t)
+	ungranted := catalogQuery(t, pool, `
+		SELECT c.relname FROM pg_class c
+		WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition
+		  AND c.relname NOT IN ('schema_migrations')
+		  AND NOT has_table_privilege('registry_admin', c.oid, 'SELECT')
+		ORDER BY 1`)
+	for _, table := range ungranted {
+		t.Errorf("%s: no role may read it; grant it in a migration (see 20251023001300_roles.sql)", table)
+	}
+}
