@@ -1,8 +1,8 @@
 // Command mlreg runs the registry's daily jobs on the generated queries:
-// migrate, seed, check, lineage, impact, erd and demo.
+// migrate, seed, check, lineage, impact, erd, audit and demo.
 //
-// Exit status: 0 success; 1 the job ran and found errors (check); 2 it could
-// not run (bad arguments, unknown names, no database).
+// Exit status: 0 success; 1 the job ran and found errors (check, audit
+// verify); 2 it could not run (bad arguments, unknown names, no database).
 package main
 
 import (
@@ -27,6 +27,9 @@ commands:
   impact DATASET [--format text|json]
   demo                       all of the above on a throwaway database
   erd [--format mermaid]     the database's schema as an entity-relationship diagram
+  audit verify               check the audit hash chain (exit 1 at the first broken link)
+  audit seal [--wait 30s]    chain the audit rows written since the last seal
+  audit log [--table T] [--actor A] [--since TIME] [--limit N] [--format text|json]
 
 DATABASE_URL is read when --database-url is not given.`
 
@@ -102,10 +105,12 @@ func dispatch(ctx context.Context, args []string, out io.Writer) error {
 		return cmdImpact(ctx, e, cmdArgs)
 	case "erd":
 		return cmdErd(ctx, e, cmdArgs)
+	case "audit":
+		return cmdAudit(ctx, e, cmdArgs)
 	case "demo":
 		return cmdDemo(ctx, e, cmdArgs)
 	}
-	return usagef("unknown command %q (want migrate, seed, check, lineage, impact, erd or demo)", cmd)
+	return usagef("unknown command %q (want migrate, seed, check, lineage, impact, erd, audit or demo)", cmd)
 }
 
 func defaultActor() string {
