@@ -35,6 +35,20 @@ ON CONFLICT (dataset_name) DO UPDATE SET
     data_classification = EXCLUDED.data_classification
 RETURNING *;
 
+-- name: DatasetInsertManyCopyFrom :copyfrom
+-- Bulk load through COPY (mlreg seed --scale), dataset_id supplied by the caller.
+INSERT INTO datasets (
+    dataset_id, dataset_name, display_name, description, storage_location, storage_format,
+    storage_size_gb, data_steward, team_id, freshness_sla_hours, last_updated_at,
+    row_count, column_count, contains_pii, data_classification, retention_days,
+    created_at, created_by
+) VALUES (
+    @dataset_id, @dataset_name, @display_name, @description, @storage_location, @storage_format,
+    @storage_size_gb, @data_steward, @team_id, @freshness_sla_hours, @last_updated_at,
+    @row_count, @column_count, @contains_pii, @data_classification, @retention_days,
+    @created_at, @created_by
+);
+
 -- name: DatasetGetByID :one
 SELECT * FROM datasets WHERE dataset_id = @dataset_id;
 
@@ -72,6 +86,11 @@ DELETE FROM datasets WHERE dataset_id = @dataset_id;
 INSERT INTO dataset_tags (dataset_id, tag_id, tagged_by)
 VALUES (@dataset_id, @tag_id, @tagged_by)
 ON CONFLICT (dataset_id, tag_id) DO NOTHING;
+
+-- name: DatasetTagInsertManyCopyFrom :copyfrom
+-- Bulk load of dataset tags through COPY (mlreg seed --scale).
+INSERT INTO dataset_tags (dataset_id, tag_id, tagged_at, tagged_by)
+VALUES (@dataset_id, @tag_id, @tagged_at, @tagged_by);
 
 -- name: DatasetTagDetach :execrows
 DELETE FROM dataset_tags WHERE dataset_id = @dataset_id AND tag_id = @tag_id;

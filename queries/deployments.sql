@@ -11,6 +11,22 @@ FROM environments e
 WHERE e.environment_name = @environment_name
 RETURNING *;
 
+-- name: DeploymentInsertManyCopyFrom :copyfrom
+-- Bulk load through COPY (mlreg seed --scale) of deployments, live or
+-- undeployed, by environment_id. Load approvals first: an active production
+-- deployment of a compliance-required model needs an approved approval.
+INSERT INTO deployments (
+    deployment_id, version_id, environment_id, deployment_name, endpoint_url, serving_framework,
+    replicas, instance_type, gpu_enabled, target_availability_percent,
+    deployed_at, deployed_by, undeployed_at, undeployed_by, status, traffic_percentage,
+    monthly_cost_usd
+) VALUES (
+    @deployment_id, @version_id, @environment_id, @deployment_name, @endpoint_url, @serving_framework,
+    @replicas, @instance_type, @gpu_enabled, @target_availability_percent,
+    @deployed_at, @deployed_by, @undeployed_at, @undeployed_by, @status, @traffic_percentage,
+    @monthly_cost_usd
+);
+
 -- name: DeploymentGetByID :one
 SELECT * FROM deployments WHERE deployment_id = @deployment_id;
 

@@ -11,6 +11,11 @@ ON CONFLICT (experiment_name) DO UPDATE SET
     description = EXCLUDED.description
 RETURNING *;
 
+-- name: ExperimentInsertManyCopyFrom :copyfrom
+-- Bulk load through COPY (mlreg seed --scale), experiment_id supplied by the caller.
+INSERT INTO experiments (experiment_id, experiment_name, model_id, description, created_by, created_at)
+VALUES (@experiment_id, @experiment_name, @model_id, @description, @created_by, @created_at);
+
 -- name: ExperimentGetByID :one
 SELECT * FROM experiments WHERE experiment_id = @experiment_id;
 

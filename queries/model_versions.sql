@@ -13,6 +13,23 @@ INSERT INTO model_versions (
 )
 RETURNING *;
 
+-- name: ModelVersionInsertManyCopyFrom :copyfrom
+-- Bulk load through COPY (mlreg seed --scale), with the status and the
+-- lifecycle timestamps the version reached, version_id supplied by the caller.
+INSERT INTO model_versions (
+    version_id, model_id, semver, description, git_commit, git_branch,
+    artifact_uri, artifact_size_mb, checksum_sha256, framework, framework_version,
+    python_version, status, registered_by, registered_at,
+    promoted_to_production_at, deprecated_at, deprecation_reason,
+    benchmark_accuracy, benchmark_latency_ms
+) VALUES (
+    @version_id, @model_id, @semver, @description, @git_commit, @git_branch,
+    @artifact_uri, @artifact_size_mb, @checksum_sha256, @framework, @framework_version,
+    @python_version, @status, @registered_by, @registered_at,
+    @promoted_to_production_at, @deprecated_at, @deprecation_reason,
+    @benchmark_accuracy, @benchmark_latency_ms
+);
+
 -- name: ModelVersionGetByID :one
 SELECT * FROM model_versions WHERE version_id = @version_id;
 

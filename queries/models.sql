@@ -37,6 +37,19 @@ ON CONFLICT (model_name) DO UPDATE SET
     documentation_url = EXCLUDED.documentation_url
 RETURNING *;
 
+-- name: ModelInsertManyCopyFrom :copyfrom
+-- Bulk load through COPY (mlreg seed --scale), model_id supplied by the caller
+-- so that versions can follow without reading the rows back.
+INSERT INTO models (
+    model_id, model_name, display_name, description, objective, team_id,
+    primary_contact, business_unit, risk_level, compliance_required,
+    github_repo, documentation_url, created_at, updated_at, created_by
+) VALUES (
+    @model_id, @model_name, @display_name, @description, @objective, @team_id,
+    @primary_contact, @business_unit, @risk_level, @compliance_required,
+    @github_repo, @documentation_url, @created_at, @updated_at, @created_by
+);
+
 -- name: ModelGetByID :one
 SELECT * FROM models WHERE model_id = @model_id;
 
@@ -80,6 +93,11 @@ DELETE FROM models WHERE model_id = @model_id;
 INSERT INTO model_tags (model_id, tag_id, tagged_by)
 VALUES (@model_id, @tag_id, @tagged_by)
 ON CONFLICT (model_id, tag_id) DO NOTHING;
+
+-- name: ModelTagInsertManyCopyFrom :copyfrom
+-- Bulk load of model tags through COPY (mlreg seed --scale).
+INSERT INTO model_tags (model_id, tag_id, tagged_at, tagged_by)
+VALUES (@model_id, @tag_id, @tagged_at, @tagged_by);
 
 -- name: ModelTagDetach :execrows
 DELETE FROM model_tags WHERE model_id = @model_id AND tag_id = @tag_id;

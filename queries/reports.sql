@@ -169,3 +169,22 @@ SELECT z.table_name::text AS table_name, z.total_bytes::bigint AS total_bytes,
        z.table_bytes::bigint AS table_bytes, z.index_bytes::bigint AS index_bytes
 FROM registry_table_sizes() AS z
 ORDER BY 2 DESC, 1;
+
+-- name: ReportRowCounts :one
+-- Rows in each registry table (exact counts, so a full scan of each):
+-- `mlreg seed --scale` refuses a registry that has models, and its tests
+-- compare these counts with what it says it loaded.
+SELECT (SELECT count(*) FROM teams)::bigint AS teams,
+       (SELECT count(*) FROM users)::bigint AS users,
+       (SELECT count(*) FROM environments)::bigint AS environments,
+       (SELECT count(*) FROM models)::bigint AS models,
+       (SELECT count(*) FROM model_versions)::bigint AS model_versions,
+       (SELECT count(*) FROM datasets)::bigint AS datasets,
+       (SELECT count(*) FROM experiments)::bigint AS experiments,
+       (SELECT count(*) FROM approvals)::bigint AS approvals,
+       (SELECT count(*) FROM training_runs)::bigint AS training_runs,
+       (SELECT count(*) FROM run_datasets)::bigint AS run_datasets,
+       (SELECT count(*) FROM deployments)::bigint AS deployments,
+       (SELECT count(*) FROM tags)::bigint AS tags,
+       (SELECT count(*) FROM model_tags)::bigint AS model_tags,
+       (SELECT count(*) FROM dataset_tags)::bigint AS dataset_tags;

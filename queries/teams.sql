@@ -14,6 +14,11 @@ ON CONFLICT (team_name) DO UPDATE SET
     manager_name = EXCLUDED.manager_name
 RETURNING *;
 
+-- name: TeamInsertManyCopyFrom :copyfrom
+-- Bulk load through COPY (mlreg seed --scale), team_id supplied by the caller.
+INSERT INTO teams (team_id, team_name, team_email, department, cost_center, manager_name, created_at)
+VALUES (@team_id, @team_name, @team_email, @department, @cost_center, @manager_name, @created_at);
+
 -- name: TeamGetByID :one
 SELECT * FROM teams WHERE team_id = @team_id;
 

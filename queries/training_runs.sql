@@ -17,14 +17,18 @@ RETURNING *;
 
 -- name: TrainingRunInsertManyCopyFrom :copyfrom
 -- Bulk load through COPY; run_id is supplied so dataset links can follow.
+-- experiment_id, precision_score, recall_score, gpu_type and duration_seconds
+-- default to NULL like the columns.
 INSERT INTO training_runs (
-    run_id, version_id, run_name, experiment_name, status,
-    accuracy, f1_score, loss, hyperparameters, gpu_count, gpu_hours, cpu_hours,
-    estimated_cost_usd, started_by, started_at, completed_at, created_at
+    run_id, version_id, run_name, experiment_name, experiment_id, status,
+    accuracy, precision_score, recall_score, f1_score, loss, hyperparameters,
+    gpu_count, gpu_type, gpu_hours, cpu_hours,
+    estimated_cost_usd, started_by, started_at, completed_at, duration_seconds, created_at
 ) VALUES (
-    @run_id, @version_id, @run_name, @experiment_name, @status,
-    @accuracy, @f1_score, @loss, @hyperparameters, @gpu_count, @gpu_hours, @cpu_hours,
-    @estimated_cost_usd, @started_by, @started_at, @completed_at, @created_at
+    @run_id, @version_id, @run_name, @experiment_name, @experiment_id, @status,
+    @accuracy, @precision_score, @recall_score, @f1_score, @loss, @hyperparameters,
+    @gpu_count, @gpu_type, @gpu_hours, @cpu_hours,
+    @estimated_cost_usd, @started_by, @started_at, @completed_at, @duration_seconds, @created_at
 );
 
 -- name: TrainingRunGetByID :one

@@ -12,6 +12,11 @@ ON CONFLICT (username) DO UPDATE SET
     team_id = EXCLUDED.team_id
 RETURNING *;
 
+-- name: UserInsertManyCopyFrom :copyfrom
+-- Bulk load through COPY (mlreg seed --scale), user_id supplied by the caller.
+INSERT INTO users (user_id, username, email, display_name, team_id, created_at)
+VALUES (@user_id, @username, @email, @display_name, @team_id, @created_at);
+
 -- name: UserGetByID :one
 SELECT * FROM users WHERE user_id = @user_id;
 
