@@ -1281,7 +1281,7 @@ COMMENT ON COLUMN public.users.username IS 'Login name; matches the text columns
 --
 
 CREATE VIEW public.vw_latest_model_versions AS
- SELECT DISTINCT ON (m.model_id) m.model_id,
+ SELECT m.model_id,
     m.model_name,
     m.display_name AS model_display_name,
     mv.version_id,
@@ -1291,9 +1291,16 @@ CREATE VIEW public.vw_latest_model_versions AS
     mv.registered_at,
     mv.artifact_uri
    FROM (public.models m
-     JOIN public.model_versions mv ON ((m.model_id = mv.model_id)))
-  WHERE (mv.status <> 'archived'::text)
-  ORDER BY m.model_id, mv.semver_key DESC;
+     CROSS JOIN LATERAL ( SELECT v.version_id,
+            v.semver,
+            v.status,
+            v.framework,
+            v.registered_at,
+            v.artifact_uri
+           FROM public.model_versions v
+          WHERE ((v.model_id = m.model_id) AND (v.status <> 'archived'::text))
+          ORDER BY v.semver_key DESC
+         LIMIT 1) mv);
 
 
 --
@@ -1776,7 +1783,7 @@ CREATE INDEX idx_experiments_model ON public.experiments USING btree (model_id);
 -- Name: idx_model_aliases_version; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX idx_model_aliases_version ON public.model_aliases USING btree (version_id);
+CREATE INDEX idx_model_aliases_version ON public.model_aliases USING btree (version_id, model_id);
 
 
 --
@@ -2576,4 +2583,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20251023001000'),
     ('20251023001100'),
     ('20251023001200'),
-    ('20251023001300');
+    ('20251023001300'),
+    ('20251023001400');

@@ -32,7 +32,7 @@ CREATE TABLE model_aliases (
     )
 );
 
-CREATE INDEX idx_model_aliases_version ON model_aliases(version_id);
+CREATE INDEX idx_model_aliases_version ON model_aliases(version_id, model_id);
 
 COMMENT ON TABLE model_aliases IS 'Named pointers to a model version, with their history';
 COMMENT ON COLUMN model_aliases.valid_during IS 'When the alias pointed at this version; upper bound open while it still does';
