@@ -154,6 +154,12 @@ type Querier interface {
 	// sqlc.narg('semver') narrows to one version; sqlc.narg('at') shows the
 	// deployments live at that moment instead of all of them.
 	LineageVersionsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]ModelVersion, error)
+	// Waits for, then holds for the session, the lock that lets one `mlreg
+	// migrate` at a time change a database. It needs no table, so it works on
+	// an empty database before the first migration.
+	MigrationLock(ctx context.Context) error
+	// Releases the migration lock; false when this session did not hold it.
+	MigrationUnlock(ctx context.Context) (bool, error)
 	// Every version an alias of a model has named, newest first.
 	ModelAliasHistory(ctx context.Context, modelID uuid.UUID, alias string) ([]ModelAliasHistoryRow, error)
 	// Every alias a model has now, by name.

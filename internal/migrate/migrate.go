@@ -2,8 +2,10 @@
 package migrate
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,13 +14,21 @@ import (
 
 	"github.com/amacneil/dbmate/v2/pkg/dbmate"
 	_ "github.com/amacneil/dbmate/v2/pkg/driver/postgres" // registers postgres:// for dbmate
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/mlplatform/model-registry/db"
+	"github.com/mlplatform/model-registry/gen/registrydb"
 )
 
 // newDBMate configures dbmate for the embedded migrations. It never writes
 // db/schema.sql: the committed dump is made by `make generate` only.
 func newDBMate(databaseURL string, log io.Writer) (*dbmate.DB, error) {
+	return newDBMateFS(databaseURL, db.Migrations, db.MigrationsDir, log)
+}
+
+// newDBMateFS is newDBMate for migrations in another file system (tests).
+func newDBMateFS(databaseURL string, fsys fs.FS, dir string, log io.Writer) (*dbmate.DB, error) {
 	u, err := url.Parse(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("invalid database URL")
@@ -34,8 +44,8 @@ func newDBMate(databaseURL string, log io.Writer) (*dbmate.DB, error) {
 		u.RawQuery = q.Encode()
 	}
 	m := dbmate.New(u)
-	m.FS = db.Migrations
-	m.MigrationsDir = []string{db.MigrationsDir}
+	m.FS = fsys
+	m.MigrationsDir = []string{dir}
 	m.AutoDumpSchema = false
 	m.WaitBefore = true
 	m.WaitTimeout = 30 * time.Second
@@ -50,11 +60,62 @@ func isLocal(host string) bool {
 
 // Up creates the database if it is missing and applies every pending migration.
 func Up(databaseURL string, log io.Writer) error {
-	m, err := newDBMate(databaseURL, log)
+	return UpFS(databaseURL, db.Migrations, db.MigrationsDir, log)
+}
+
+// UpFS is Up for the migrations in dir of fsys.
+//
+// dbmate takes no lock, so two migrators started at once would both apply
+// the first migration and one would fail half-way. UpFS holds the migration
+// lock (an advisory lock of the session) while dbmate runs: a second migrator
+// waits, then finds nothing pending. Each migration runs in a transaction of
+// its own, so one that fails leaves the database at the one before.
+func UpFS(databaseURL string, fsys fs.FS, dir string, log io.Writer) error {
+	m, err := newDBMateFS(databaseURL, fsys, dir, log)
 	if err != nil {
 		return err
 	}
-	return m.CreateAndMigrate()
+	if err := m.Wait(); err != nil {
+		return err
+	}
+	unlock, err := lock(databaseURL, m)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return m.Migrate()
+}
+
+// lock creates the database if needed and takes the migration lock.
+func lock(databaseURL string, m *dbmate.DB) (unlock func(), err error) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, databaseURL)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "3D000" { // invalid_catalog_name: no such database
+		if err := m.Create(); err != nil {
+			if !errors.As(err, &pgErr) || pgErr.Code != "42P04" { // created meanwhile by another migrator
+				return nil, err
+			}
+		}
+		conn, err = pgx.Connect(ctx, databaseURL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := registrydb.New(conn).MigrationLock(ctx); err != nil {
+		conn.Close(ctx)
+		return nil, err
+	}
+	return func() {
+		_, _ = registrydb.New(conn).MigrationUnlock(ctx)
+		conn.Close(ctx)
+	}, nil
+}
+
+// Count is the number of embedded migrations.
+func Count() (int, error) {
+	files, err := fs.Glob(db.Migrations, db.MigrationsDir+"/*.sql")
+	return len(files), err
 }
 
 // Down rolls back the most recently applied migration.
