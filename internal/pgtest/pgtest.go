@@ -9,13 +9,17 @@ package pgtest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", used by pgtestdb
 	"github.com/peterldowns/pgtestdb"
@@ -32,34 +36,47 @@ var (
 	serverOnce sync.Once
 	server     *pgserver.Server
 	serverErr  error
+
+	// mainDatabases are the databases NewURLForMain made; Main drops them.
+	mainDatabasesMu sync.Mutex
+	mainDatabases   []string
 )
 
 // Main runs the package's tests and then stops any server they started.
 func Main(m *testing.M) {
 	mainCalled = true
 	code := m.Run()
+	if err := dropMainDatabases(); err != nil {
+		fmt.Fprintln(os.Stderr, "pgtest: dropping databases:", err)
+	}
 	if err := server.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest: stopping server:", err)
 	}
 	os.Exit(code)
 }
 
+const mainNotCalled = "pgtest: call pgtest.Main(m) from this package's TestMain, so the server is stopped after the tests"
+
 // Server returns the package's server, starting it on first use.
 func Server(t testing.TB) *pgserver.Server {
 	t.Helper()
 	if !mainCalled {
-		t.Fatal("pgtest: call pgtest.Main(m) from this package's TestMain, so the server is stopped after the tests")
+		t.Fatal(mainNotCalled)
 	}
+	if err := startServer(); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return server
+}
+
+func startServer() error {
 	serverOnce.Do(func() {
 		server, serverErr = pgserver.Start(context.Background(), URLVar)
 		if serverErr == nil {
 			fmt.Fprintf(os.Stderr, "pgtest: PostgreSQL from %s\n", server.Source)
 		}
 	})
-	if serverErr != nil {
-		t.Fatalf("pgtest: %v", serverErr)
-	}
-	return server
+	return serverErr
 }
 
 // migrator lets pgtestdb build the template database with our migrations.
@@ -126,6 +143,55 @@ func NewURL(t testing.TB) string {
 func NewEmptyURL(t testing.TB) string {
 	t.Helper()
 	return pgtestdb.Custom(t, Config(t), pgtestdb.NoopMigrator{}).URL()
+}
+
+// NewURLForMain returns the URL of a new migrated database for code that
+// runs under Main without a *testing.T, such as a godoc Example. Unlike
+// NewURL it migrates the database itself rather than cloning pgtestdb's
+// template; Main drops it after the run.
+func NewURLForMain() (string, error) {
+	if !mainCalled {
+		return "", errors.New(mainNotCalled)
+	}
+	if err := startServer(); err != nil {
+		return "", fmt.Errorf("pgtest: %w", err)
+	}
+	u, err := url.Parse(server.URL)
+	if err != nil {
+		return "", fmt.Errorf("pgtest: %s is not a URL", URLVar)
+	}
+	name := "pgtest_main_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	u.Path = "/" + name
+	mainDatabasesMu.Lock()
+	mainDatabases = append(mainDatabases, name)
+	mainDatabasesMu.Unlock()
+	if err := migrate.Up(u.String(), io.Discard); err != nil { // creates the database first
+		return "", fmt.Errorf("pgtest: migrating %s: %w", name, err)
+	}
+	return u.String(), nil
+}
+
+// dropMainDatabases drops what NewURLForMain created, ending its sessions.
+func dropMainDatabases() error {
+	mainDatabasesMu.Lock()
+	defer mainDatabasesMu.Unlock()
+	if len(mainDatabases) == 0 {
+		return nil
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, server.URL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var errs []error
+	for _, name := range mainDatabases {
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	mainDatabases = nil
+	return errors.Join(errs...)
 }
 
 // NewPool returns a pool on a new migrated database of the test's own,
