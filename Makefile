@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 GO_TOOL := go tool -modfile=tools/go.mod
 MLREG := go run ./cmd/mlreg
+SQUAWK_VERSION := 2.66.0
 
 .DEFAULT_GOAL := help
 
@@ -41,6 +42,10 @@ erd: ## Regenerate the ER diagram in docs/model-registry-schema.md from the migr
 		!skip { print }' $(ERD_DOC) > "$$tmp.md"; \
 	cat "$$tmp.md" > $(ERD_DOC); \
 	echo "erd: wrote $$(grep -c '^  [a-z_0-9]* {$$' "$$tmp") tables to $(ERD_DOC)"
+
+.PHONY: lint
+lint: ## Lint the migrations with squawk (npm squawk-cli; waivers in .squawk.toml)
+	npx --yes squawk-cli@$(SQUAWK_VERSION) db/migrations/*.sql
 
 .PHONY: migrate
 migrate: ## Apply pending migrations to DATABASE_URL

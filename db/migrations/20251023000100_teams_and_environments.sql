@@ -1,5 +1,6 @@
 -- migrate:up
 SET lock_timeout = '5s';
+SET statement_timeout = '60s';
 
 -- Teams: organisational owners of models and datasets.
 CREATE TABLE teams (

@@ -1,5 +1,6 @@
 -- migrate:up
 SET lock_timeout = '5s';
+SET statement_timeout = '60s';
 
 -- Users (exercise Challenge 1). The registry's text columns that name a person
 -- (created_by, registered_by, deployed_by, requested_by) keep working as text;

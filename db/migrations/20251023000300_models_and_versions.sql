@@ -1,5 +1,6 @@
 -- migrate:up
 SET lock_timeout = '5s';
+SET statement_timeout = '60s';
 
 CREATE TABLE models (
     model_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),

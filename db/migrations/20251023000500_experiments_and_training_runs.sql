@@ -1,5 +1,6 @@
 -- migrate:up
 SET lock_timeout = '5s';
+SET statement_timeout = '60s';
 
 -- Experiments group related training runs (exercise Challenge 1).
 CREATE TABLE experiments (

@@ -1,5 +1,6 @@
 -- migrate:up
 SET lock_timeout = '5s';
+SET statement_timeout = '60s';
 
 CREATE FUNCTION update_updated_at_column()
 RETURNS TRIGGER AS $$

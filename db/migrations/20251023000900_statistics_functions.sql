@@ -1,5 +1,6 @@
 -- migrate:up
 SET lock_timeout = '5s';
+SET statement_timeout = '60s';
 
 -- The exercise's Part 6 statistics queries, as functions so that the typed
 -- query layer can call them (sqlc does not know the pg_stat views), and with

@@ -1,5 +1,6 @@
 -- migrate:up
 SET lock_timeout = '5s';
+SET statement_timeout = '60s';
 
 -- Version lifecycle: registered -> validated -> deployed -> deprecated -> archived.
 -- A status may skip ahead but never go back, with one exception: deprecated

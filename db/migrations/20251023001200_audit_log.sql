@@ -1,5 +1,6 @@
 -- migrate:up
 SET lock_timeout = '5s';
+SET statement_timeout = '60s';
 
 -- One row per row changed in a registry table, written by the audit_*
 -- triggers below and by nothing else. Partitioned by transaction time, one

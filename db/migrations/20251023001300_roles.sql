@@ -1,5 +1,6 @@
 -- migrate:up
 SET lock_timeout = '5s';
+SET statement_timeout = '60s';
 
 -- Three group roles, NOLOGIN: grant them to login roles (see the docs).
 -- Roles belong to the whole cluster, so they are created only if absent, and

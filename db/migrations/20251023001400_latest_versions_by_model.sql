@@ -1,5 +1,6 @@
 -- migrate:up
 SET lock_timeout = '5s';
+SET statement_timeout = '60s';
 
 -- Same rows as before, found per model: each model's highest non-archived
 -- version is one probe of idx_versions_semver, so a page of the view (WHERE
