@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -200,4 +201,52 @@ func tamperAndVerify(t *testing.T, pool *pgxpool.Pool, tamper string) []registry
 		t.Fatal(err)
 	}
 	return broken
+}
+
+// TestAuditLogPrunesPartitions: a trail query bounded by time reads only the
+// partitions of the months it can match (and the default one), not the
+// months before it.
+func TestAuditLogPrunesPartitions(t *testing.T) {
+	ctx := context.Background()
+	pool, q, _ := newFixture(t)
+	// Months before this one are still empty, so they can be partitions too.
+	start := time.Now().UTC().AddDate(0, -6, 0)
+	if _, err := pool.Exec(ctx, "SELECT audit_log_add_partitions($1, 9)", start); err != nil {
+		t.Fatal(err)
+	}
+	// What `mlreg audit seal` asks for: this month and the next two exist.
+	if created, err := q.AuditAddPartitions(ctx, 3); err != nil || created != 0 {
+		t.Fatalf("AuditAddPartitions(3) after the above = %d, %v; want 0 new", created, err)
+	}
+	partitions := catalogQuery(t, pool, `SELECT count(*) FROM pg_inherits WHERE inhparent = 'audit_log'::regclass`)
+	if partitions[0] != "9" { // 8 months from six ago (this month's rows are in the default), plus the default
+		t.Fatalf("audit_log has %s partitions, want 9", partitions[0])
+	}
+	since := time.Now().Add(-time.Hour)
+	rows, err := pool.Query(ctx, `EXPLAIN (COSTS OFF) SELECT audit_id FROM audit_log WHERE tx_time >= $1`, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, line)
+	}
+	text := strings.Join(lines, "\n")
+	for m := 1; m <= 6; m++ {
+		past := "audit_log_" + start.AddDate(0, m-1, 0).Format("2006_01")
+		if strings.Contains(text, past+" ") {
+			t.Errorf("plan reads %s, a month before the bound:\n%s", past, text)
+		}
+	}
+	next := "audit_log_" + time.Now().UTC().AddDate(0, 1, 0).Format("2006_01")
+	if !strings.Contains(text, next) {
+		t.Errorf("plan should read next month's partition %s:\n%s", next, text)
+	}
+	if !strings.Contains(text, "audit_log_default") {
+		t.Errorf("plan should read the default partition, which holds this month:\n%s", text)
+	}
 }
