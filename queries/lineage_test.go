@@ -1,6 +1,7 @@
 package queries_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -33,7 +34,8 @@ func TestLineageByModel(t *testing.T) {
 		semver *string
 		want   []string
 	}{{nil, []string{"2.0.0", "1.0.0"}}, {one, []string{"1.0.0"}}, {ptr("3.0.0"), []string{}}} {
-		if got := semvers(res(q.LineageVersionsByModel(ctx, f.ModelID, c.semver)).must(t)); !equal(got, c.want) {
+		rows := res(q.LineageVersionsByModel(ctx, registrydb.LineageVersionsByModelParams{ModelID: f.ModelID, Semver: c.semver})).must(t)
+		if got := field(rows, func(r registrydb.LineageVersionsByModelRow) string { return r.Semver }); !equal(got, c.want) {
 			t.Errorf("LineageVersionsByModel(semver %v) = %v, want %v", deref(c.semver), got, c.want)
 		}
 	}
@@ -62,30 +64,55 @@ func TestLineageByModel(t *testing.T) {
 		t.Errorf("LineageRunsByModel(1.0.0) = %v, want %v", got, wantRuns[1:])
 	}
 
+	// Each version's approvals and deployments come as JSON arrays.
+	type linked struct {
+		ApprovalID      uuid.UUID  `json:"approval_id"`
+		DeploymentID    uuid.UUID  `json:"deployment_id"`
+		EnvironmentName string     `json:"environment_name"`
+		Status          string     `json:"status"`
+		UndeployedAt    *time.Time `json:"undeployed_at"`
+	}
+	decode := func(raw []byte) []linked {
+		var out []linked
+		if err := json.Unmarshal(raw, &out); err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		return out
+	}
+	// versionLinks lists, newest version first, what pick reads of each link.
+	versionLinks := func(semver *string, at *time.Time, column func(registrydb.LineageVersionsByModelRow) []byte, pick func(linked) uuid.UUID) []uuid.UUID {
+		ids := []uuid.UUID{}
+		for _, v := range res(q.LineageVersionsByModel(ctx, registrydb.LineageVersionsByModelParams{ModelID: f.ModelID, Semver: semver, At: at})).must(t) {
+			for _, l := range decode(column(v)) {
+				ids = append(ids, pick(l))
+			}
+		}
+		return ids
+	}
+	approvalsColumn := func(v registrydb.LineageVersionsByModelRow) []byte { return v.Approvals }
+	deploymentsColumn := func(v registrydb.LineageVersionsByModelRow) []byte { return v.Deployments }
 	wantApprovals := []uuid.UUID{appr2.ApprovalID, f.ApprovalID}
 	approvals := func(semver *string) []uuid.UUID {
-		rows := res(q.LineageApprovalsByModel(ctx, f.ModelID, semver)).must(t)
-		return field(rows, func(r registrydb.LineageApprovalsByModelRow) uuid.UUID { return r.ApprovalID })
+		return versionLinks(semver, nil, approvalsColumn, func(l linked) uuid.UUID { return l.ApprovalID })
 	}
 	if got := approvals(nil); !equal(got, wantApprovals) {
-		t.Errorf("LineageApprovalsByModel = %v, want %v", got, wantApprovals)
+		t.Errorf("LineageVersionsByModel approvals = %v, want %v", got, wantApprovals)
 	}
 	if got := approvals(one); !equal(got, wantApprovals[1:]) {
-		t.Errorf("LineageApprovalsByModel(1.0.0) = %v, want %v", got, wantApprovals[1:])
+		t.Errorf("LineageVersionsByModel(1.0.0) approvals = %v, want %v", got, wantApprovals[1:])
 	}
 
 	// Deployments, and those live at a moment: dev (1.0.0) was deployed
 	// before staging (2.0.0); undeploying dev ends it.
 	deployments := func(semver *string, at *time.Time) []uuid.UUID {
-		rows := res(q.LineageDeploymentsByModel(ctx, registrydb.LineageDeploymentsByModelParams{ModelID: f.ModelID, Semver: semver, At: at})).must(t)
-		return field(rows, func(r registrydb.LineageDeploymentsByModelRow) uuid.UUID { return r.DeploymentID })
+		return versionLinks(semver, at, deploymentsColumn, func(l linked) uuid.UUID { return l.DeploymentID })
 	}
 	both := []uuid.UUID{dep2.DeploymentID, f.DeploymentID}
 	if got := deployments(nil, nil); !equal(got, both) {
-		t.Errorf("LineageDeploymentsByModel = %v, want %v", got, both)
+		t.Errorf("LineageVersionsByModel deployments = %v, want %v", got, both)
 	}
 	if got := deployments(one, nil); !equal(got, both[1:]) {
-		t.Errorf("LineageDeploymentsByModel(1.0.0) = %v, want %v", got, both[1:])
+		t.Errorf("LineageVersionsByModel(1.0.0) deployments = %v, want %v", got, both[1:])
 	}
 	beforeStaging := dep2.DeployedAt.Add(-time.Microsecond)
 	if got := deployments(nil, &beforeStaging); !equal(got, both[1:]) {
@@ -102,9 +129,11 @@ func TestLineageByModel(t *testing.T) {
 	if got := deployments(nil, nil); !equal(got, both) {
 		t.Errorf("every deployment after the undeploy = %v, want %v (history stays)", got, both)
 	}
-	rows := res(q.LineageDeploymentsByModel(ctx, registrydb.LineageDeploymentsByModelParams{ModelID: f.ModelID})).must(t)
-	if rows[0].EnvironmentName != "staging" || rows[1].EnvironmentName != "dev" || rows[1].Status != "inactive" || rows[1].UndeployedAt == nil {
-		t.Errorf("deployment rows = %+v", rows)
+	versions := res(q.LineageVersionsByModel(ctx, registrydb.LineageVersionsByModelParams{ModelID: f.ModelID})).must(t)
+	staging, dev := decode(versions[0].Deployments), decode(versions[1].Deployments)
+	if len(staging) != 1 || staging[0].EnvironmentName != "staging" || len(dev) != 1 || dev[0].EnvironmentName != "dev" ||
+		dev[0].Status != "inactive" || dev[0].UndeployedAt == nil {
+		t.Errorf("deployments = %+v and %+v", staging, dev)
 	}
 }
 

@@ -41,13 +41,42 @@ type Lineage struct {
 }
 
 type LineageVersion struct {
-	VersionID   uuid.UUID                                 `json:"version_id"`
-	Semver      string                                    `json:"semver"`
-	Status      string                                    `json:"status"`
-	Framework   string                                    `json:"framework"`
-	Runs        []LineageRun                              `json:"runs"`
-	Deployments []registrydb.LineageDeploymentsByModelRow `json:"deployments"`
-	Approvals   []registrydb.LineageApprovalsByModelRow   `json:"approvals"`
+	VersionID   uuid.UUID           `json:"version_id"`
+	Semver      string              `json:"semver"`
+	Status      string              `json:"status"`
+	Framework   string              `json:"framework"`
+	Runs        []LineageRun        `json:"runs"`
+	Deployments []LineageDeployment `json:"deployments"`
+	Approvals   []LineageApproval   `json:"approvals"`
+}
+
+// LineageDeployment is one element of the deployments array that
+// LineageVersionsByModel aggregates; the JSON keys are the query's.
+type LineageDeployment struct {
+	DeploymentID      uuid.UUID  `json:"deployment_id"`
+	EnvironmentName   string     `json:"environment_name"`
+	EnvironmentType   string     `json:"environment_type"`
+	Status            string     `json:"status"`
+	TrafficPercentage *int32     `json:"traffic_percentage"`
+	EndpointUrl       *string    `json:"endpoint_url"`
+	DeployedAt        *time.Time `json:"deployed_at"`
+	DeployedBy        string     `json:"deployed_by"`
+	UndeployedAt      *time.Time `json:"undeployed_at"`
+}
+
+// LineageApproval is one element of the approvals array of
+// LineageVersionsByModel.
+type LineageApproval struct {
+	ApprovalID   uuid.UUID  `json:"approval_id"`
+	ApprovalType string     `json:"approval_type"`
+	Status       string     `json:"status"`
+	RequestedBy  string     `json:"requested_by"`
+	RequestedAt  *time.Time `json:"requested_at"`
+	ApprovedBy   *string    `json:"approved_by"`
+	ApprovedAt   *time.Time `json:"approved_at"`
+	RejectedBy   *string    `json:"rejected_by"`
+	RejectedAt   *time.Time `json:"rejected_at"`
+	ExpiresAt    *time.Time `json:"expires_at"`
 }
 
 type LineageRun struct {
@@ -66,9 +95,9 @@ type LineageDataset struct {
 	ContainsPII bool   `json:"contains_pii"`
 }
 
-// buildLineage reads a model's lineage in four queries, whatever its size.
+// buildLineage reads a model's lineage in two queries, whatever its size.
 func buildLineage(ctx context.Context, q *registrydb.Queries, modelID uuid.UUID, semver *string, at *time.Time) ([]LineageVersion, error) {
-	versions, err := q.LineageVersionsByModel(ctx, modelID, semver)
+	versions, err := q.LineageVersionsByModel(ctx, registrydb.LineageVersionsByModelParams{ModelID: modelID, Semver: semver, At: at})
 	if err != nil {
 		return nil, err
 	}
@@ -76,19 +105,16 @@ func buildLineage(ctx context.Context, q *registrydb.Queries, modelID uuid.UUID,
 	if err != nil {
 		return nil, err
 	}
-	deps, err := q.LineageDeploymentsByModel(ctx, registrydb.LineageDeploymentsByModelParams{ModelID: modelID, Semver: semver, At: at})
-	if err != nil {
-		return nil, err
-	}
-	approvals, err := q.LineageApprovalsByModel(ctx, modelID, semver)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]LineageVersion, len(versions))
 	index := map[uuid.UUID]*LineageVersion{}
 	for i, v := range versions {
-		out[i] = LineageVersion{VersionID: v.VersionID, Semver: v.Semver, Status: v.Status, Framework: v.Framework,
-			Runs: []LineageRun{}, Deployments: []registrydb.LineageDeploymentsByModelRow{}, Approvals: []registrydb.LineageApprovalsByModelRow{}}
+		out[i] = LineageVersion{VersionID: v.VersionID, Semver: v.Semver, Status: v.Status, Framework: v.Framework, Runs: []LineageRun{}}
+		if err := json.Unmarshal(v.Deployments, &out[i].Deployments); err != nil {
+			return nil, fmt.Errorf("deployments of %s: %w", v.Semver, err)
+		}
+		if err := json.Unmarshal(v.Approvals, &out[i].Approvals); err != nil {
+			return nil, fmt.Errorf("approvals of %s: %w", v.Semver, err)
+		}
 		index[v.VersionID] = &out[i]
 	}
 	// A run's rows are adjacent (the query orders by run), so a new run id
@@ -105,12 +131,6 @@ func buildLineage(ctx context.Context, q *registrydb.Queries, modelID uuid.UUID,
 		if r.DatasetName != nil {
 			run.Datasets = append(run.Datasets, LineageDataset{Name: *r.DatasetName, Role: deref(r.DatasetRole), ContainsPII: r.ContainsPii != nil && *r.ContainsPii})
 		}
-	}
-	for _, d := range deps {
-		index[d.VersionID].Deployments = append(index[d.VersionID].Deployments, d)
-	}
-	for _, a := range approvals {
-		index[a.VersionID].Approvals = append(index[a.VersionID].Approvals, a)
 	}
 	return out, nil
 }
@@ -184,7 +204,7 @@ func cmdLineage(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if *format == "openlineage" {
-		versions, err := q.LineageVersionsByModel(ctx, model.ModelID, semver)
+		versions, err := q.LineageVersionsByModel(ctx, registrydb.LineageVersionsByModelParams{ModelID: model.ModelID, Semver: semver})
 		if err != nil {
 			return err
 		}

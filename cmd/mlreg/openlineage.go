@@ -182,11 +182,11 @@ func datasetNamespace(location string) string {
 }
 
 // buildOpenLineage turns a model's versions (from LineageVersionsByModel,
-// newest first) into events: it reads their runs with LineageRunsByModel and
-// each dataset the runs used once, and returns the events in the order
-// described at the top of this file.
+// newest first) into events: it reads their runs and the datasets they used
+// with LineageRunsByModel, and returns the events in the order described at
+// the top of this file.
 func buildOpenLineage(ctx context.Context, q *registrydb.Queries, model registrydb.Model,
-	versions []registrydb.ModelVersion, semver *string, namespace string) ([]OpenLineageEvent, error) {
+	versions []registrydb.LineageVersionsByModelRow, semver *string, namespace string) ([]OpenLineageEvent, error) {
 	rows, err := q.LineageRunsByModel(ctx, model.ModelID, semver)
 	if err != nil {
 		return nil, err
@@ -197,7 +197,6 @@ func buildOpenLineage(ctx context.Context, q *registrydb.Queries, model registry
 	}
 	runs := map[uuid.UUID]*run{}
 	byVersion := map[uuid.UUID][]*run{}
-	datasets := map[uuid.UUID]registrydb.Dataset{}
 	for _, r := range rows {
 		rr := runs[r.RunID]
 		if rr == nil {
@@ -208,24 +207,18 @@ func buildOpenLineage(ctx context.Context, q *registrydb.Queries, model registry
 		if r.DatasetID == nil {
 			continue
 		}
-		d, ok := datasets[*r.DatasetID]
-		if !ok {
-			if d, err = q.DatasetGetByID(ctx, *r.DatasetID); err != nil {
-				return nil, err
-			}
-			datasets[d.DatasetID] = d
-		}
-		in := OpenLineageDataset{Namespace: datasetNamespace(d.StorageLocation), Name: d.DatasetName}
+		location := deref(r.StorageLocation)
+		in := OpenLineageDataset{Namespace: datasetNamespace(location), Name: deref(r.DatasetName)}
 		in.Facets.DataSource = &DatasourceFacet{
 			BaseFacet: BaseFacet{Producer: olProducer, SchemaURL: olDatasourceFacetSchema},
-			Name:      in.Namespace, URI: d.StorageLocation}
-		if d.DataVersion != nil {
+			Name:      in.Namespace, URI: location}
+		if r.DataVersion != nil {
 			in.Facets.Version = &VersionFacet{
 				BaseFacet:      BaseFacet{Producer: olProducer, SchemaURL: olVersionFacetSchema},
-				DatasetVersion: *d.DataVersion}
+				DatasetVersion: *r.DataVersion}
 		}
 		in.Facets.DatasetUsage = &DatasetUsageFacet{BaseFacet: customFacet("DatasetUsageFacet"),
-			Role: deref(r.DatasetRole), DatasetVersion: d.DataVersion, ContainsPII: d.ContainsPii != nil && *d.ContainsPii}
+			Role: deref(r.DatasetRole), DatasetVersion: r.DataVersion, ContainsPII: r.ContainsPii != nil && *r.ContainsPii}
 		rr.inputs = append(rr.inputs, in)
 	}
 

@@ -97,7 +97,7 @@ func TestLineageOpenLineage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			versions, err := q.LineageVersionsByModel(ctx, model.ModelID, nil)
+			versions, err := q.LineageVersionsByModel(ctx, registrydb.LineageVersionsByModelParams{ModelID: model.ModelID})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ package registrydb
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -118,130 +119,11 @@ func (q *Queries) ImpactRunsByDataset(ctx context.Context, datasetID uuid.UUID) 
 	return items, nil
 }
 
-const lineageApprovalsByModel = `-- name: LineageApprovalsByModel :many
-SELECT a.approval_id, a.version_id, a.approval_type, a.status, a.requested_by, a.requested_at,
-       a.approved_by, a.approved_at, a.rejected_by, a.rejected_at, a.expires_at
-FROM model_versions mv
-JOIN approvals a ON a.version_id = mv.version_id
-WHERE mv.model_id = $1
-  AND ($2::text IS NULL OR mv.semver = $2::text)
-ORDER BY mv.semver_key DESC, a.requested_at DESC, a.approval_id
-`
-
-type LineageApprovalsByModelRow struct {
-	ApprovalID   uuid.UUID  `json:"approval_id"`
-	VersionID    uuid.UUID  `json:"version_id"`
-	ApprovalType string     `json:"approval_type"`
-	Status       string     `json:"status"`
-	RequestedBy  string     `json:"requested_by"`
-	RequestedAt  *time.Time `json:"requested_at"`
-	ApprovedBy   *string    `json:"approved_by"`
-	ApprovedAt   *time.Time `json:"approved_at"`
-	RejectedBy   *string    `json:"rejected_by"`
-	RejectedAt   *time.Time `json:"rejected_at"`
-	ExpiresAt    *time.Time `json:"expires_at"`
-}
-
-func (q *Queries) LineageApprovalsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageApprovalsByModelRow, error) {
-	rows, err := q.db.Query(ctx, lineageApprovalsByModel, modelID, semver)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []LineageApprovalsByModelRow{}
-	for rows.Next() {
-		var i LineageApprovalsByModelRow
-		if err := rows.Scan(
-			&i.ApprovalID,
-			&i.VersionID,
-			&i.ApprovalType,
-			&i.Status,
-			&i.RequestedBy,
-			&i.RequestedAt,
-			&i.ApprovedBy,
-			&i.ApprovedAt,
-			&i.RejectedBy,
-			&i.RejectedAt,
-			&i.ExpiresAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const lineageDeploymentsByModel = `-- name: LineageDeploymentsByModel :many
-SELECT d.deployment_id, d.version_id, e.environment_name, e.environment_type, d.status,
-       d.traffic_percentage, d.endpoint_url, d.deployed_at, d.deployed_by, d.undeployed_at
-FROM model_versions mv
-JOIN deployments d ON d.version_id = mv.version_id
-JOIN environments e ON e.environment_id = d.environment_id
-WHERE mv.model_id = $1
-  AND ($2::text IS NULL OR mv.semver = $2::text)
-  AND ($3::timestamptz IS NULL
-       OR (d.deployed_at <= $3::timestamptz
-           AND (d.undeployed_at IS NULL OR d.undeployed_at > $3::timestamptz)))
-ORDER BY mv.semver_key DESC, e.priority DESC, e.environment_name, d.deployed_at DESC
-`
-
-type LineageDeploymentsByModelParams struct {
-	ModelID uuid.UUID  `json:"model_id"`
-	Semver  *string    `json:"semver"`
-	At      *time.Time `json:"at"`
-}
-
-type LineageDeploymentsByModelRow struct {
-	DeploymentID      uuid.UUID  `json:"deployment_id"`
-	VersionID         uuid.UUID  `json:"version_id"`
-	EnvironmentName   string     `json:"environment_name"`
-	EnvironmentType   string     `json:"environment_type"`
-	Status            string     `json:"status"`
-	TrafficPercentage *int32     `json:"traffic_percentage"`
-	EndpointUrl       *string    `json:"endpoint_url"`
-	DeployedAt        *time.Time `json:"deployed_at"`
-	DeployedBy        string     `json:"deployed_by"`
-	UndeployedAt      *time.Time `json:"undeployed_at"`
-}
-
-func (q *Queries) LineageDeploymentsByModel(ctx context.Context, arg LineageDeploymentsByModelParams) ([]LineageDeploymentsByModelRow, error) {
-	rows, err := q.db.Query(ctx, lineageDeploymentsByModel, arg.ModelID, arg.Semver, arg.At)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []LineageDeploymentsByModelRow{}
-	for rows.Next() {
-		var i LineageDeploymentsByModelRow
-		if err := rows.Scan(
-			&i.DeploymentID,
-			&i.VersionID,
-			&i.EnvironmentName,
-			&i.EnvironmentType,
-			&i.Status,
-			&i.TrafficPercentage,
-			&i.EndpointUrl,
-			&i.DeployedAt,
-			&i.DeployedBy,
-			&i.UndeployedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const lineageRunsByModel = `-- name: LineageRunsByModel :many
 SELECT tr.run_id, tr.version_id, tr.run_name, tr.experiment_name, tr.status,
        tr.accuracy, tr.f1_score, tr.loss, tr.started_at, tr.completed_at, tr.created_at,
-       rd.dataset_role, d.dataset_id AS dataset_id, d.dataset_name AS dataset_name, d.contains_pii AS contains_pii
+       rd.dataset_role, d.dataset_id AS dataset_id, d.dataset_name AS dataset_name, d.contains_pii AS contains_pii,
+       d.storage_location AS storage_location, d.data_version AS data_version
 FROM model_versions mv
 JOIN training_runs tr ON tr.version_id = mv.version_id
 LEFT JOIN run_datasets rd ON rd.run_id = tr.run_id
@@ -252,21 +134,23 @@ ORDER BY mv.semver_key DESC, tr.created_at DESC, tr.run_id, rd.dataset_role, d.d
 `
 
 type LineageRunsByModelRow struct {
-	RunID          uuid.UUID  `json:"run_id"`
-	VersionID      uuid.UUID  `json:"version_id"`
-	RunName        *string    `json:"run_name"`
-	ExperimentName *string    `json:"experiment_name"`
-	Status         string     `json:"status"`
-	Accuracy       *float64   `json:"accuracy"`
-	F1Score        *float64   `json:"f1_score"`
-	Loss           *float64   `json:"loss"`
-	StartedAt      *time.Time `json:"started_at"`
-	CompletedAt    *time.Time `json:"completed_at"`
-	CreatedAt      *time.Time `json:"created_at"`
-	DatasetRole    *string    `json:"dataset_role"`
-	DatasetID      *uuid.UUID `json:"dataset_id"`
-	DatasetName    *string    `json:"dataset_name"`
-	ContainsPii    *bool      `json:"contains_pii"`
+	RunID           uuid.UUID  `json:"run_id"`
+	VersionID       uuid.UUID  `json:"version_id"`
+	RunName         *string    `json:"run_name"`
+	ExperimentName  *string    `json:"experiment_name"`
+	Status          string     `json:"status"`
+	Accuracy        *float64   `json:"accuracy"`
+	F1Score         *float64   `json:"f1_score"`
+	Loss            *float64   `json:"loss"`
+	StartedAt       *time.Time `json:"started_at"`
+	CompletedAt     *time.Time `json:"completed_at"`
+	CreatedAt       *time.Time `json:"created_at"`
+	DatasetRole     *string    `json:"dataset_role"`
+	DatasetID       *uuid.UUID `json:"dataset_id"`
+	DatasetName     *string    `json:"dataset_name"`
+	ContainsPii     *bool      `json:"contains_pii"`
+	StorageLocation *string    `json:"storage_location"`
+	DataVersion     *string    `json:"data_version"`
 }
 
 // One row per run and dataset it used (dataset columns NULL for a run with none).
@@ -295,6 +179,8 @@ func (q *Queries) LineageRunsByModel(ctx context.Context, modelID uuid.UUID, sem
 			&i.DatasetID,
 			&i.DatasetName,
 			&i.ContainsPii,
+			&i.StorageLocation,
+			&i.DataVersion,
 		); err != nil {
 			return nil, err
 		}
@@ -308,51 +194,78 @@ func (q *Queries) LineageRunsByModel(ctx context.Context, modelID uuid.UUID, sem
 
 const lineageVersionsByModel = `-- name: LineageVersionsByModel :many
 
-SELECT version_id, model_id, semver, version_alias, description, git_commit, git_branch, artifact_uri, artifact_size_mb, checksum_sha256, framework, framework_version, python_version, cuda_version, status, registered_by, registered_at, promoted_to_production_at, deprecated_at, deprecation_reason, benchmark_accuracy, benchmark_latency_ms, benchmark_throughput_qps, registered_by_user_id, semver_key FROM model_versions
-WHERE model_id = $1
-  AND ($2::text IS NULL OR semver = $2::text)
-ORDER BY semver_key DESC
+SELECT mv.version_id, mv.semver, mv.status, mv.framework, mv.artifact_uri,
+       COALESCE(dep.deployments, '[]')::jsonb AS deployments,
+       COALESCE(ap.approvals, '[]')::jsonb AS approvals
+FROM model_versions mv
+LEFT JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+               'deployment_id', d.deployment_id, 'environment_name', e.environment_name,
+               'environment_type', e.environment_type, 'status', d.status,
+               'traffic_percentage', d.traffic_percentage, 'endpoint_url', d.endpoint_url,
+               'deployed_at', d.deployed_at, 'deployed_by', d.deployed_by, 'undeployed_at', d.undeployed_at)
+               ORDER BY e.priority DESC, e.environment_name, d.deployed_at DESC) AS deployments
+    FROM deployments d
+    JOIN environments e ON e.environment_id = d.environment_id
+    WHERE d.version_id = mv.version_id
+      AND ($1::timestamptz IS NULL
+           OR (d.deployed_at <= $1::timestamptz
+               AND (d.undeployed_at IS NULL OR d.undeployed_at > $1::timestamptz)))
+) dep ON TRUE
+LEFT JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+               'approval_id', a.approval_id, 'approval_type', a.approval_type, 'status', a.status,
+               'requested_by', a.requested_by, 'requested_at', a.requested_at,
+               'approved_by', a.approved_by, 'approved_at', a.approved_at,
+               'rejected_by', a.rejected_by, 'rejected_at', a.rejected_at, 'expires_at', a.expires_at)
+               ORDER BY a.requested_at DESC, a.approval_id) AS approvals
+    FROM approvals a
+    WHERE a.version_id = mv.version_id
+) ap ON TRUE
+WHERE mv.model_id = $2
+  AND ($3::text IS NULL OR mv.semver = $3::text)
+ORDER BY mv.semver_key DESC
 `
 
-// Lineage reads a model's graph in a fixed number of queries, each keyed by
-// model_id, so the number of round trips does not grow with its versions.
-// sqlc.narg('semver') narrows to one version; sqlc.narg('at') shows the
-// deployments live at that moment instead of all of them.
-func (q *Queries) LineageVersionsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]ModelVersion, error) {
-	rows, err := q.db.Query(ctx, lineageVersionsByModel, modelID, semver)
+type LineageVersionsByModelParams struct {
+	At      *time.Time `json:"at"`
+	ModelID uuid.UUID  `json:"model_id"`
+	Semver  *string    `json:"semver"`
+}
+
+type LineageVersionsByModelRow struct {
+	VersionID   uuid.UUID       `json:"version_id"`
+	Semver      string          `json:"semver"`
+	Status      string          `json:"status"`
+	Framework   string          `json:"framework"`
+	ArtifactUri string          `json:"artifact_uri"`
+	Deployments json.RawMessage `json:"deployments"`
+	Approvals   json.RawMessage `json:"approvals"`
+}
+
+// Lineage reads a model's graph in two queries keyed by model_id, so the
+// number of round trips does not grow with its versions: the versions, each
+// with its deployments and approvals aggregated as JSON arrays, and the runs
+// with their datasets. sqlc.narg('semver') narrows to one version;
+// sqlc.narg('at') keeps only the deployments live at that moment.
+// Deployments are ordered by environment priority, approvals newest first.
+func (q *Queries) LineageVersionsByModel(ctx context.Context, arg LineageVersionsByModelParams) ([]LineageVersionsByModelRow, error) {
+	rows, err := q.db.Query(ctx, lineageVersionsByModel, arg.At, arg.ModelID, arg.Semver)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []ModelVersion{}
+	items := []LineageVersionsByModelRow{}
 	for rows.Next() {
-		var i ModelVersion
+		var i LineageVersionsByModelRow
 		if err := rows.Scan(
 			&i.VersionID,
-			&i.ModelID,
 			&i.Semver,
-			&i.VersionAlias,
-			&i.Description,
-			&i.GitCommit,
-			&i.GitBranch,
-			&i.ArtifactUri,
-			&i.ArtifactSizeMb,
-			&i.ChecksumSha256,
-			&i.Framework,
-			&i.FrameworkVersion,
-			&i.PythonVersion,
-			&i.CudaVersion,
 			&i.Status,
-			&i.RegisteredBy,
-			&i.RegisteredAt,
-			&i.PromotedToProductionAt,
-			&i.DeprecatedAt,
-			&i.DeprecationReason,
-			&i.BenchmarkAccuracy,
-			&i.BenchmarkLatencyMs,
-			&i.BenchmarkThroughputQps,
-			&i.RegisteredByUserID,
-			&i.SemverKey,
+			&i.Framework,
+			&i.ArtifactUri,
+			&i.Deployments,
+			&i.Approvals,
 		); err != nil {
 			return nil, err
 		}

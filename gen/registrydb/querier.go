@@ -145,15 +145,15 @@ type Querier interface {
 	// Active production deployments of compliance-required models lacking an
 	// approved compliance approval that has not expired.
 	IntegrityUnapprovedProductionDeployments(ctx context.Context) ([]IntegrityUnapprovedProductionDeploymentsRow, error)
-	LineageApprovalsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageApprovalsByModelRow, error)
-	LineageDeploymentsByModel(ctx context.Context, arg LineageDeploymentsByModelParams) ([]LineageDeploymentsByModelRow, error)
 	// One row per run and dataset it used (dataset columns NULL for a run with none).
 	LineageRunsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageRunsByModelRow, error)
-	// Lineage reads a model's graph in a fixed number of queries, each keyed by
-	// model_id, so the number of round trips does not grow with its versions.
-	// sqlc.narg('semver') narrows to one version; sqlc.narg('at') shows the
-	// deployments live at that moment instead of all of them.
-	LineageVersionsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]ModelVersion, error)
+	// Lineage reads a model's graph in two queries keyed by model_id, so the
+	// number of round trips does not grow with its versions: the versions, each
+	// with its deployments and approvals aggregated as JSON arrays, and the runs
+	// with their datasets. sqlc.narg('semver') narrows to one version;
+	// sqlc.narg('at') keeps only the deployments live at that moment.
+	// Deployments are ordered by environment priority, approvals newest first.
+	LineageVersionsByModel(ctx context.Context, arg LineageVersionsByModelParams) ([]LineageVersionsByModelRow, error)
 	// Waits for, then holds for the session, the lock that lets one `mlreg
 	// migrate` at a time change a database. It needs no table, so it works on
 	// an empty database before the first migration.

@@ -6,9 +6,11 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/mlplatform/model-registry/gen/registrydb"
 	"github.com/mlplatform/model-registry/internal/migrate"
 	"github.com/mlplatform/model-registry/internal/pgtest"
 )
@@ -86,5 +88,40 @@ func TestFailedMigrationLeavesPreviousVersion(t *testing.T) {
 	}
 	if got := queryInt(t, url, "SELECT count(*) FROM pg_tables WHERE tablename IN ('good', 'half')"); got != 1 {
 		t.Fatalf("want table good only, found %d of good and half", got)
+	}
+}
+
+// TestMigrationLock: the lock belongs to the session that took it, and a
+// second session waits for it.
+func TestMigrationLock(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewEmptyURL(t)
+	connect := func() *registrydb.Queries {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close(ctx) })
+		return registrydb.New(conn)
+	}
+	holder, other := connect(), connect()
+	if err := holder.MigrationLock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if released, err := other.MigrationUnlock(ctx); err != nil || released {
+		t.Fatalf("a session that does not hold the lock released it: %v, %v", released, err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- other.MigrationLock(ctx) }()
+	select {
+	case err := <-waited:
+		t.Fatalf("second session took the held lock (err %v)", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if released, err := holder.MigrationUnlock(ctx); err != nil || !released {
+		t.Fatalf("holder's unlock: %v, %v", released, err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatalf("second session after the release: %v", err)
 	}
 }
