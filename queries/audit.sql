@@ -18,7 +18,7 @@ SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('audit_log', 'audi
 -- name: AuditSnapshotXmax :one
 -- The first transaction id not yet started: every transaction below it that
 -- still runs is one seal must wait for.
-SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax;
+SELECT pg_current_xact_id()::text::bigint AS xmax;
 
 -- name: AuditTransactionsFinishedBefore :one
 -- Whether every transaction that started before xmax has ended.

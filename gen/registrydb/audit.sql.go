@@ -160,7 +160,7 @@ func (q *Queries) AuditSeal(ctx context.Context, upToID int64) (AuditSealRow, er
 }
 
 const auditSnapshotXmax = `-- name: AuditSnapshotXmax :one
-SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax
+SELECT pg_current_xact_id()::text::bigint AS xmax
 `
 
 // The first transaction id not yet started: every transaction below it that
