@@ -112,6 +112,15 @@ func lock(databaseURL string, m *dbmate.DB) (unlock func(), err error) {
 	}, nil
 }
 
+// Drop removes the database, for tools that made a scratch one.
+func Drop(databaseURL string) error {
+	m, err := newDBMate(databaseURL, io.Discard)
+	if err != nil {
+		return err
+	}
+	return m.Drop()
+}
+
 // Count is the number of embedded migrations.
 func Count() (int, error) {
 	files, err := fs.Glob(db.Migrations, db.MigrationsDir+"/*.sql")

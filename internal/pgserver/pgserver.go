@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 )
@@ -27,6 +28,17 @@ func (s *Server) Stop() error {
 		return nil
 	}
 	return s.stop()
+}
+
+// DatabaseURL is the server's URL with another database name, for tools
+// that work in a database of their own (migrate.Up creates it).
+func (s *Server) DatabaseURL(name string) (string, error) {
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		return "", fmt.Errorf("server URL: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
 }
 
 // ErrNoServer is returned when none of the three sources can give a server.
