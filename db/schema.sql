@@ -210,6 +210,24 @@ $$;
 
 
 --
+-- Name: audit_transactions_finished_before(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_transactions_finished_before(xmax bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT NOT EXISTS (
+        SELECT 1 FROM pg_stat_activity a
+        WHERE a.datname = current_database()
+          AND a.pid <> pg_backend_pid()
+          AND a.backend_xid IS NOT NULL
+          AND age(a.backend_xid) > age(((xmax % 4294967296)::text)::xid)
+    )
+$$;
+
+
+--
 -- Name: audit_verify(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2584,4 +2602,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20251023001100'),
     ('20251023001200'),
     ('20251023001300'),
-    ('20251023001400');
+    ('20251023001400'),
+    ('20251023001500');

@@ -21,8 +21,9 @@ SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('audit_log', 'audi
 SELECT pg_current_xact_id()::text::bigint AS xmax;
 
 -- name: AuditTransactionsFinishedBefore :one
--- Whether every transaction that started before xmax has ended.
-SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint >= @xmax::bigint AS finished;
+-- Whether every transaction of this database that got its id before xmax
+-- has ended (see audit_transactions_finished_before).
+SELECT audit_transactions_finished_before(@xmax::bigint)::boolean AS finished;
 
 -- name: AuditAddPartitions :one
 -- Creates the audit_log partitions of this month and the next ones.

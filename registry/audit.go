@@ -27,9 +27,10 @@ type SealOptions struct {
 //
 // Audit ids are handed out before commit, so a transaction still running may
 // commit an id below one already visible. SealAudit therefore reads the last
-// id handed out, then waits until every transaction that was running at that
-// moment has ended: after that, every id up to it is committed or gone for
-// good, and sealing up to it cannot skip a row that appears later.
+// id handed out, then waits until every transaction of the database that was
+// running at that moment has ended: after that, every id up to it is
+// committed or gone for good, and sealing up to it cannot skip a row that
+// appears later.
 func SealAudit(ctx context.Context, pool *pgxpool.Pool, opts SealOptions) (registrydb.AuditSealRow, error) {
 	if opts.Wait <= 0 {
 		opts.Wait = 30 * time.Second

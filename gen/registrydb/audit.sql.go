@@ -173,10 +173,11 @@ func (q *Queries) AuditSnapshotXmax(ctx context.Context) (int64, error) {
 }
 
 const auditTransactionsFinishedBefore = `-- name: AuditTransactionsFinishedBefore :one
-SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint >= $1::bigint AS finished
+SELECT audit_transactions_finished_before($1::bigint)::boolean AS finished
 `
 
-// Whether every transaction that started before xmax has ended.
+// Whether every transaction of this database that got its id before xmax
+// has ended (see audit_transactions_finished_before).
 func (q *Queries) AuditTransactionsFinishedBefore(ctx context.Context, xmax int64) (bool, error) {
 	row := q.db.QueryRow(ctx, auditTransactionsFinishedBefore, xmax)
 	var finished bool

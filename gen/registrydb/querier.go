@@ -47,7 +47,8 @@ type Querier interface {
 	// The first transaction id not yet started: every transaction below it that
 	// still runs is one seal must wait for.
 	AuditSnapshotXmax(ctx context.Context) (int64, error)
-	// Whether every transaction that started before xmax has ended.
+	// Whether every transaction of this database that got its id before xmax
+	// has ended (see audit_transactions_finished_before).
 	AuditTransactionsFinishedBefore(ctx context.Context, xmax int64) (bool, error)
 	// The first broken link of the chain, or no row when it holds.
 	AuditVerify(ctx context.Context) ([]AuditVerifyRow, error)
