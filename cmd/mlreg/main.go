@@ -21,6 +21,10 @@ const usage = `usage: mlreg [--database-url URL] [--actor NAME] COMMAND [ARGS]
 commands:
   migrate [up|down|status]   apply the embedded migrations
   seed                       load the sample registry (idempotent)
+  seed --scale SIZE [--rand-seed N]
+                             load a synthetic registry (tiny, small, medium or large)
+                             through COPY in one transaction, deterministic for a seed
+                             (default 1); refused when the registry has models
   check [--format text|json] run the integrity checks
   lineage MODEL [--version SEMVER] [--at TIME] [--format text|json|dot|mermaid|openlineage]
                 [--namespace NS]  (openlineage: the job namespace, default mlreg)

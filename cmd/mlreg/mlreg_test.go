@@ -4,12 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/mlplatform/model-registry/gen/registrydb"
 	"github.com/mlplatform/model-registry/internal/pgtest"
+	"github.com/mlplatform/model-registry/internal/synth"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -224,5 +231,169 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("password printed: %q", stderr)
 			}
 		})
+	}
+}
+
+// rowCounts reads every table's row count through the generated ReportRowCounts.
+func rowCounts(t *testing.T, url string) registrydb.ReportRowCountsRow {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	counts, err := registrydb.New(conn).ReportRowCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return counts
+}
+
+func TestSeedScaleTiny(t *testing.T) {
+	url := pgtest.NewURL(t)
+	before := rowCounts(t, url)
+	code, out, stderr := mlreg(t, "--database-url", url, "seed", "--scale", "tiny", "--rand-seed", "1")
+	if code != 0 {
+		t.Fatalf("seed --scale tiny: exit %d: %s", code, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("stderr is not a terminal, yet seed wrote to it: %q", stderr)
+	}
+	g, err := synth.New(synth.Sizes["tiny"], 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rowCounts(t, url)
+	want := map[string][2]int64{
+		"teams":          {got.Teams, int64(len(g.Teams()))},
+		"users":          {got.Users, int64(len(g.Users()))},
+		"models":         {got.Models, int64(len(g.Models()))},
+		"model_versions": {got.ModelVersions, int64(len(g.Versions()))},
+		"datasets":       {got.Datasets, int64(len(g.Datasets()))},
+		"experiments":    {got.Experiments, int64(len(g.Experiments()))},
+		"approvals":      {got.Approvals, int64(len(g.Approvals()))},
+		"training_runs":  {got.TrainingRuns, 1_000},
+		"run_datasets":   {got.RunDatasets, 3_000},
+		"environments":   {got.Environments, before.Environments}, // the migrations' are reused
+		"tags":           {got.Tags, before.Tags + int64(len(synth.WantedTags))},
+	}
+	for table, c := range want {
+		if c[0] != c[1] {
+			t.Errorf("%s: %d rows, want %d", table, c[0], c[1])
+		}
+	}
+	if got.Deployments == 0 || got.ModelTags == 0 || got.DatasetTags == 0 {
+		t.Errorf("no deployments or tags: %+v", got)
+	}
+	// The summary names every table with the rows the database has.
+	for table, n := range map[string]int64{"training_runs": got.TrainingRuns, "run_datasets": got.RunDatasets,
+		"deployments": got.Deployments, "approvals": got.Approvals, "model_tags": got.ModelTags} {
+		if !regexp.MustCompile(`(?m)^\s+` + table + `\s+` + strconv.FormatInt(n, 10) + `\s`).MatchString(out) {
+			t.Errorf("summary lacks %s %d:\n%s", table, n, out)
+		}
+	}
+	total := got.Teams + got.Users + got.Models + got.ModelVersions + got.Datasets + got.Experiments + got.Approvals +
+		got.TrainingRuns + got.RunDatasets + got.Deployments + got.ModelTags + got.DatasetTags + int64(len(synth.WantedTags))
+	if !regexp.MustCompile(`(?m)^seed: ` + strconv.FormatInt(total, 10) + ` rows in [0-9.]+ s \([0-9]+ rows/s\)$`).MatchString(out) {
+		t.Errorf("summary lacks the total of %d rows:\n%s", total, out)
+	}
+
+	// Clean under every integrity check, warnings included.
+	code, out, stderr = mlreg(t, "--database-url", url, "check")
+	if code != 0 || !strings.Contains(out, "no findings") {
+		t.Fatalf("check on a scale-seeded registry: exit %d\n%s%s", code, out, stderr)
+	}
+
+	// A second load is refused in one line and changes nothing.
+	code, _, stderr = mlreg(t, "--database-url", url, "seed", "--scale", "tiny")
+	if code != 2 || !strings.Contains(stderr, "already has 40 models") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("second seed --scale: exit %d, stderr %q", code, stderr)
+	}
+	if after := rowCounts(t, url); after != got {
+		t.Fatalf("the refused seed changed the registry: %+v, was %+v", after, got)
+	}
+}
+
+func TestSeedScaleSameSeedSameRegistry(t *testing.T) {
+	load := func(seed string) string {
+		url := pgtest.NewURL(t)
+		if code, _, stderr := mlreg(t, "--database-url", url, "seed", "--scale", "tiny", "--rand-seed", seed); code != 0 {
+			t.Fatalf("seed --scale tiny --rand-seed %s: exit %d: %s", seed, code, stderr)
+		}
+		return snapshot(t, url)
+	}
+	a, b := load("1"), load("1")
+	if a != b {
+		t.Fatal("two loads with rand seed 1 differ")
+	}
+	if c := load("2"); c == a {
+		t.Fatal("rand seeds 1 and 2 gave the same registry")
+	}
+}
+
+func TestSeedScaleBadInput(t *testing.T) {
+	url := "postgres://nobody@127.0.0.1:1/none" // never reached: the arguments are refused first
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--scale", "bogus"}, `seed: unknown size "bogus" (want tiny, small, medium or large)`},
+		{[]string{"--scale", "tiny", "--rand-seed", "1.5"}, `seed: --rand-seed "1.5" is not an integer`},
+		{[]string{"--scale", "tiny", "--rand-seed", "seven"}, `seed: --rand-seed "seven" is not an integer`},
+		{[]string{"--rand-seed", "3"}, "seed: --rand-seed goes with --scale"},
+		{[]string{"--scale"}, "flag needs an argument"},
+		{[]string{"--scale", "tiny", "extra"}, `seed takes no arguments, got "extra"`},
+	}
+	for _, c := range cases {
+		code, _, stderr := mlreg(t, append([]string{"--database-url", url, "seed"}, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("seed %v: exit %d, stderr %q, want exit 2 and one line with %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// TestSeedScaleCancelLeavesNothing cancels the load once training runs are
+// in (as Ctrl-C would): the one transaction leaves no synthetic row behind.
+func TestSeedScaleCancelLeavesNothing(t *testing.T) {
+	url := pgtest.NewURL(t)
+	before := rowCounts(t, url)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var seen []string
+	err := seedScale(ctx, env{databaseURL: url, actor: "test", out: io.Discard}, synth.Sizes["tiny"], 1,
+		progressFunc(func(table string, done, total int64) {
+			seen = append(seen, table)
+			if table == "training_runs" && done > 0 {
+				cancel()
+			}
+		}))
+	if err == nil || !strings.Contains(err.Error(), "nothing was loaded") {
+		t.Fatalf("cancelled seed: %v", err)
+	}
+	if !slices.Contains(seen, "approvals") || slices.Contains(seen, "deployments") {
+		t.Fatalf("not cancelled half-way: loaded %v", seen)
+	}
+	if after := rowCounts(t, url); after != before {
+		t.Fatalf("a cancelled seed left rows: %+v, was %+v", after, before)
+	}
+}
+
+func TestSeedProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	bar := &progressBar{w: &buf, label: "seed tiny", start: time.Now()}
+	bar.update("training_runs", 50, 200)
+	bar.update("training_runs", 60, 200) // within 100ms: not redrawn
+	bar.update("dataset_tags", 200, 200) // the last one always is
+	bar.clear()
+	out := buf.String()
+	if strings.Count(out, "\r") != 3 || !strings.Contains(out, " 25% training_runs") || !strings.Contains(out, "100% dataset_tags") ||
+		!strings.HasSuffix(out, "\r\033[K") || strings.Contains(out, "\n") {
+		t.Errorf("progress bar drew %q", out)
+	}
+	var none bytes.Buffer
+	(&progressBar{w: &none}).clear()
+	if none.Len() != 0 {
+		t.Errorf("clearing a bar never drawn wrote %q", none.String())
 	}
 }
