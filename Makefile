@@ -76,6 +76,19 @@ test: ## Run every test against a real PostgreSQL (race detector on)
 	go test -race -count=1 ./...
 	@$(MAKE) --no-print-directory consumer
 
+# fuzz runs each fuzz target for FUZZTIME: go test fuzzes one target per
+# run. A failing input is written to the package's testdata/fuzz/<target>/;
+# commit it with the fix, and every `go test` replays it.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./cmd/mlreg:FuzzRun ./cmd/mlreg:FuzzFormat ./cmd/mlreg:FuzzParseTime ./cmd/mlreg:FuzzSemver ./cmd/mlreg:FuzzRedact
+
+.PHONY: fuzz
+fuzz: ## Fuzz every parser of user input for FUZZTIME each (default 10s)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz: $${t##*:} in $${t%%:*} for $(FUZZTIME)"; \
+		go test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*}; \
+	done
+
 .PHONY: consumer
 consumer: ## Build the example importer; its dependencies must not include our tools
 	cd examples/consumer && go build -o /dev/null ./... && go vet ./...

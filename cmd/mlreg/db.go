@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -38,10 +42,36 @@ func pgReason(err error) string {
 
 var reasonPattern = regexp.MustCompile(`\): (.*)$`)
 
-// userinfo matches the user:password@ part of any URL in a message.
-var userinfo = regexp.MustCompile(`(//[^/@\s:]*):[^@\s/]*@`)
+// userinfo matches the user:password@ part of any URL in a message, up to
+// the last '@' before white space: a password written unescaped may hold '@'
+// or '/' (postgres://u:p@ss@host/db has the password p@ss), and a redaction
+// stopping at the first of them printed the rest.
+var userinfo = regexp.MustCompile(`(//[^/@\s:]*):\S*@`)
 
-// redact removes passwords from URLs in an error message.
+// redact makes an error message fit for its one line of stderr: it removes
+// the passwords of URLs, and escapes the characters that would break the
+// line or rewrite the terminal (see printable), which the flag package
+// prints as given ("flag provided but not defined: -\n" was two lines).
 func redact(msg string) string {
-	return userinfo.ReplaceAllString(msg, "$1:***@")
+	return printable(userinfo.ReplaceAllString(msg, "$1:***@"))
+}
+
+// printable escapes control characters, format characters (such as a
+// right-to-left override) and invalid UTF-8 the way Go quotes them.
+func printable(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		r, n := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[0])
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[:n])
+		}
+		s = s[n:]
+	}
+	return b.String()
 }

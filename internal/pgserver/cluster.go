@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -71,9 +72,33 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// ClusterOptions tunes StartCluster.
+type ClusterOptions struct {
+	// Password, when set, is the postgres superuser's password, and the
+	// cluster checks it (scram-sha-256) on every connection, local ones
+	// included; Server.URL carries it. Unset, every connection is trusted.
+	Password string
+}
+
+// StartCluster starts a throwaway cluster from the machine's PostgreSQL
+// binaries, as Start falls back to, with opts; Stop removes it. Tests use a
+// password to meet a server that refuses a wrong one, as the machine's own
+// (trust) server never does.
+func StartCluster(ctx context.Context, opts ClusterOptions) (*Server, error) {
+	bindir, err := findBinaries()
+	if err != nil {
+		return nil, err
+	}
+	return startClusterWith(ctx, bindir, opts)
+}
+
 // startCluster initialises a cluster in a temporary directory and starts it
 // on a free loopback port, tuned for throwaway data (no fsync).
 func startCluster(ctx context.Context, bindir string) (*Server, error) {
+	return startClusterWith(ctx, bindir, ClusterOptions{})
+}
+
+func startClusterWith(ctx context.Context, bindir string, co ClusterOptions) (*Server, error) {
 	cred, err := clusterUser()
 	if err != nil {
 		return nil, err
@@ -98,7 +123,33 @@ func startCluster(ctx context.Context, bindir string) (*Server, error) {
 		return nil
 	}
 	data := filepath.Join(dir, "data")
-	if err := run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
+	initdb := []string{"-D", data, "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"}
+	userinfo := url.User("postgres")
+	if co.Password == "" {
+		initdb = append(initdb, "--auth=trust")
+	} else {
+		if strings.ContainsAny(co.Password, "\r\n") {
+			os.RemoveAll(dir)
+			return nil, errors.New("the cluster password must be one line")
+		}
+		// initdb reads the password from a file the cluster's user can read.
+		pwfile := filepath.Join(dir, "pwfile")
+		if err := os.WriteFile(pwfile, []byte(co.Password+"\n"), 0o600); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		if cred != nil {
+			if err := os.Chown(pwfile, int(cred.Uid), int(cred.Gid)); err != nil {
+				os.RemoveAll(dir)
+				return nil, err
+			}
+		}
+		initdb = append(initdb, "--auth=scram-sha-256", "--pwfile="+pwfile)
+		userinfo = url.UserPassword("postgres", co.Password)
+	}
+	err = run("initdb", initdb...)
+	os.Remove(filepath.Join(dir, "pwfile"))
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -120,7 +171,7 @@ func startCluster(ctx context.Context, bindir string) (*Server, error) {
 		return err
 	}
 	return &Server{
-		URL:    fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port),
+		URL:    (&url.URL{Scheme: "postgres", User: userinfo, Host: fmt.Sprintf("127.0.0.1:%d", port), Path: "/postgres", RawQuery: "sslmode=disable"}).String(),
 		Source: "throwaway cluster from " + bindir,
 		stop:   stop,
 	}, nil
