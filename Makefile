@@ -74,6 +74,7 @@ demo: ## Migrate, seed, check and report on a throwaway database
 .PHONY: test
 test: ## Run every test against a real PostgreSQL (race detector on)
 	go test -race -count=1 ./...
+	cd bench && go vet ./... && go test -count=1 ./...
 	@$(MAKE) --no-print-directory consumer
 
 # fuzz runs each fuzz target for FUZZTIME: go test fuzzes one target per
@@ -96,6 +97,10 @@ consumer: ## Build the example importer; its dependencies must not include our t
 		echo "consumer: the generated package pulls in build tools"; exit 1; fi; \
 		echo "consumer: $$(go list -deps ./... | wc -l) packages, none of sqlc, dbmate, testcontainers, pgtestdb"
 
+# BENCH_SIZE=large for the issue's large registry (about 15 minutes here).
+BENCH_SIZE ?= small
+
 .PHONY: bench
-bench: ## Benchmarks against a baseline in the same run
-	$(MLREG) bench --size small
+bench: ## Benchmarks against a baseline in the same run (BENCH_SIZE=small|large)
+	$(MLREG) bench --size $(BENCH_SIZE)
+	cd bench && go run . --rounds 3

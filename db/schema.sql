@@ -271,6 +271,7 @@ $$;
 
 CREATE FUNCTION public.enforce_deployment_rules() RETURNS trigger
     LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
 DECLARE
     v_model_id UUID;

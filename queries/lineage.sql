@@ -50,7 +50,7 @@ LEFT JOIN run_datasets rd ON rd.run_id = tr.run_id
 LEFT JOIN datasets d ON d.dataset_id = rd.dataset_id
 WHERE mv.model_id = @model_id
   AND (sqlc.narg('semver')::text IS NULL OR mv.semver = sqlc.narg('semver')::text)
-ORDER BY mv.semver_key DESC, tr.created_at DESC, tr.run_id, rd.dataset_role, d.dataset_name;
+ORDER BY mv.semver_key DESC, tr.created_at DESC, tr.run_id, rd.dataset_role COLLATE "C", d.dataset_name COLLATE "C";
 
 -- name: ImpactRunsByDataset :many
 -- Every run that used the dataset, with its version and model.

@@ -103,3 +103,7 @@ FROM run_datasets rd
 JOIN datasets d ON d.dataset_id = rd.dataset_id
 WHERE rd.run_id = @run_id
 ORDER BY rd.dataset_role, d.dataset_name;
+
+-- name: TrainingRunCount :one
+-- Every run: the full scan `mlreg bench` holds `mlreg check` against.
+SELECT count(*) AS runs FROM training_runs;

@@ -30,6 +30,9 @@ commands:
                 [--namespace NS]  (openlineage: the job namespace, default mlreg)
   impact DATASET [--format text|json]
   demo                       all of the above on a throwaway database
+  bench [--size tiny|small|medium|large] [--json] [--lookups N] [--keep]
+                             measure against baselines in the same run (throwaway
+                             server, or scratch databases on DATABASE_URL's server)
   erd [--format mermaid]     the database's schema as an entity-relationship diagram
   audit verify               check the audit hash chain (exit 1 at the first broken link)
   audit seal [--wait 30s]    chain the audit rows written since the last seal
@@ -93,7 +96,7 @@ func dispatch(ctx context.Context, args []string, out io.Writer) error {
 		return flag.ErrHelp
 	}
 	cmd, cmdArgs := rest[0], rest[1:]
-	if cmd != "demo" && e.databaseURL == "" {
+	if cmd != "demo" && cmd != "bench" && e.databaseURL == "" {
 		return usagef("no database: set DATABASE_URL or pass --database-url")
 	}
 	switch cmd {
@@ -113,8 +116,10 @@ func dispatch(ctx context.Context, args []string, out io.Writer) error {
 		return cmdAudit(ctx, e, cmdArgs)
 	case "demo":
 		return cmdDemo(ctx, e, cmdArgs)
+	case "bench":
+		return cmdBench(ctx, e, cmdArgs)
 	}
-	return usagef("unknown command %q (want migrate, seed, check, lineage, impact, erd, audit or demo)", cmd)
+	return usagef("unknown command %q (want migrate, seed, check, lineage, impact, erd, audit, demo or bench)", cmd)
 }
 
 func defaultActor() string {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/mlplatform/model-registry/gen/registrydb"
 	"github.com/mlplatform/model-registry/internal/sample"
 	"github.com/mlplatform/model-registry/internal/synth"
@@ -112,18 +114,29 @@ func (progressFunc) clear()                                   {}
 // generated ...CopyFrom methods, all in one transaction: an error or a
 // cancelled ctx leaves the database as it was. progress may be nil.
 func seedScale(ctx context.Context, e env, size synth.Size, seed uint64, progress seedProgress) error {
-	g, err := synth.New(size, seed)
-	if err != nil {
-		return usagef("seed: %v", err)
-	}
 	pool, err := connect(ctx, e.databaseURL)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	loaded, elapsed, err := loadScale(ctx, pool, e.actor, size, seed, progress)
+	if err != nil {
+		return err
+	}
+	printSeedSummary(e.out, size, seed, loaded, elapsed)
+	return nil
+}
+
+// loadScale is seed --scale's load, for seed and bench: what it loaded into
+// each table, and how long the whole transaction took.
+func loadScale(ctx context.Context, pool *pgxpool.Pool, actor string, size synth.Size, seed uint64, progress seedProgress) ([]tableCount, time.Duration, error) {
+	g, err := synth.New(size, seed)
+	if err != nil {
+		return nil, 0, usagef("seed: %v", err)
+	}
 	start := time.Now()
 	var loaded []tableCount
-	err = registry.WithTx(ctx, pool, registry.TxOptions{Actor: e.actor}, func(q *registrydb.Queries) error {
+	err = registry.WithTx(ctx, pool, registry.TxOptions{Actor: actor}, func(q *registrydb.Queries) error {
 		l := &synthLoader{ctx: ctx, q: q, progress: progress}
 		err := l.load(g)
 		loaded = l.loaded
@@ -135,13 +148,11 @@ func seedScale(ctx context.Context, e env, size synth.Size, seed uint64, progres
 	var refused errHasModels
 	switch {
 	case errors.As(err, &refused):
-		return refused
+		return nil, 0, refused
 	case err != nil:
-		return fmt.Errorf("seed --scale %s: %w (nothing was loaded)", size.Name, err)
+		return nil, 0, fmt.Errorf("seed --scale %s: %w (nothing was loaded)", size.Name, err)
 	}
-	elapsed := time.Since(start)
-	printSeedSummary(e.out, size, seed, loaded, elapsed)
-	return nil
+	return loaded, time.Since(start), nil
 }
 
 func printSeedSummary(w io.Writer, size synth.Size, seed uint64, loaded []tableCount, elapsed time.Duration) {

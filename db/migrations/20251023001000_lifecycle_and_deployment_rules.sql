@@ -67,8 +67,12 @@ COMMENT ON TABLE deployment_traffic_locks IS 'Serializes changes to the active t
 -- environment a compliance-required model needs an approved compliance
 -- approval that has not expired; and the active traffic of the model in the
 -- environment must not exceed 100 percent.
+-- Its queries are planned for each call (force_custom_plan): PL/pgSQL
+-- otherwise settles on a generic plan made while deployments was small, and
+-- a bulk load then sums by scanning the whole table for every row it adds.
 CREATE FUNCTION enforce_deployment_rules() RETURNS TRIGGER
     LANGUAGE plpgsql
+    SET plan_cache_mode = force_custom_plan
     AS $$
 DECLARE
     v_model_id UUID;

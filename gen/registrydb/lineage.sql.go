@@ -130,7 +130,7 @@ LEFT JOIN run_datasets rd ON rd.run_id = tr.run_id
 LEFT JOIN datasets d ON d.dataset_id = rd.dataset_id
 WHERE mv.model_id = $1
   AND ($2::text IS NULL OR mv.semver = $2::text)
-ORDER BY mv.semver_key DESC, tr.created_at DESC, tr.run_id, rd.dataset_role, d.dataset_name
+ORDER BY mv.semver_key DESC, tr.created_at DESC, tr.run_id, rd.dataset_role COLLATE "C", d.dataset_name COLLATE "C"
 `
 
 type LineageRunsByModelRow struct {

@@ -226,6 +226,9 @@ type Querier interface {
 	// promoted_to_production_at the first time.
 	ModelVersionSetStatus(ctx context.Context, status string, versionID uuid.UUID) (ModelVersion, error)
 	ModelVersionUpdate(ctx context.Context, arg ModelVersionUpdateParams) (ModelVersion, error)
+	// The cheapest round trip there is: the floor `mlreg bench` measures
+	// lookups against.
+	Ping(ctx context.Context) (int32, error)
 	// Part 5.3 #2.
 	ReportComplianceApprovals(ctx context.Context) ([]ReportComplianceApprovalsRow, error)
 	// Part 5.3 #3. COUNT(DISTINCT run) because a run may use a dataset in two roles.
@@ -300,6 +303,8 @@ type Querier interface {
 	TeamUpdate(ctx context.Context, arg TeamUpdateParams) (Team, error)
 	// Creates the team or refreshes its details; seeding relies on it being idempotent.
 	TeamUpsertByName(ctx context.Context, arg TeamUpsertByNameParams) (Team, error)
+	// Every run: the full scan `mlreg bench` holds `mlreg check` against.
+	TrainingRunCount(ctx context.Context) (int64, error)
 	// Records a run. NULL arguments take the column defaults (status queued).
 	TrainingRunCreate(ctx context.Context, arg TrainingRunCreateParams) (TrainingRun, error)
 	// Cascades to the run's dataset links.

@@ -9,6 +9,19 @@ import (
 	"context"
 )
 
+const ping = `-- name: Ping :one
+SELECT 1::integer AS one
+`
+
+// The cheapest round trip there is: the floor `mlreg bench` measures
+// lookups against.
+func (q *Queries) Ping(ctx context.Context) (int32, error) {
+	row := q.db.QueryRow(ctx, ping)
+	var one int32
+	err := row.Scan(&one)
+	return one, err
+}
+
 const sessionSetActor = `-- name: SessionSetActor :exec
 SELECT set_config('registry.actor', $1::text, true)
 `

@@ -111,6 +111,18 @@ func (q *Queries) RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]R
 	return items, nil
 }
 
+const trainingRunCount = `-- name: TrainingRunCount :one
+SELECT count(*) AS runs FROM training_runs
+`
+
+// Every run: the full scan `mlreg bench` holds `mlreg check` against.
+func (q *Queries) TrainingRunCount(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, trainingRunCount)
+	var runs int64
+	err := row.Scan(&runs)
+	return runs, err
+}
+
 const trainingRunCreate = `-- name: TrainingRunCreate :one
 INSERT INTO training_runs (
     version_id, run_name, experiment_name, experiment_id, status,
