@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -264,6 +265,33 @@ func FuzzRedact(f *testing.F) {
 		}
 		if !strings.Contains(prefix, "//") && !strings.Contains(suffix, "@") && out != printable(perfect) {
 			t.Fatalf("redact(%q) = %q, want %q", prefix+url+suffix, out, printable(perfect))
+		}
+	})
+}
+
+// FuzzParseSeed: parseSeed (`seed --rand-seed N`) accepts exactly the
+// decimal integers from -2^63 to 2^64-1 (math/big says which those are), a
+// negative one as its 64-bit two's complement, and nothing else.
+func FuzzParseSeed(f *testing.F) {
+	for _, s := range []string{"0", "1", "-1", "+1", "42", "-9223372036854775808", "-9223372036854775809", "18446744073709551615",
+		"18446744073709551616", "9223372036854775808", "007", "-0", "1e3", "1.5", "0x10", "1_000", " 1", "1 ", "", "-", "+", "１"} {
+		f.Add(s)
+	}
+	lo := new(big.Int).Lsh(big.NewInt(-1), 63)                                 // -2^63
+	hi := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 64), big.NewInt(1)) // 2^64-1
+	mod := new(big.Int).Lsh(big.NewInt(1), 64)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseSeed(s)
+		n, ok := new(big.Int).SetString(s, 10)
+		if !ok || n.Cmp(lo) < 0 || n.Cmp(hi) > 0 {
+			if err == nil {
+				t.Fatalf("parseSeed(%q) = %d, want an error", s, got)
+			}
+			return
+		}
+		want := new(big.Int).Mod(n, mod).Uint64()
+		if err != nil || got != want {
+			t.Fatalf("parseSeed(%q) = %d, %v; want %d", s, got, err, want)
 		}
 	})
 }
