@@ -80,11 +80,13 @@ test: ## Run every test against a real PostgreSQL (race detector on)
 # fuzz runs each fuzz target for FUZZTIME: go test fuzzes one target per
 # run. A failing input is written to the package's testdata/fuzz/<target>/;
 # commit it with the fix, and every `go test` replays it.
-FUZZTIME ?= 10s
-FUZZ_TARGETS := ./cmd/mlreg:FuzzRun ./cmd/mlreg:FuzzFormat ./cmd/mlreg:FuzzParseTime ./cmd/mlreg:FuzzSemver ./cmd/mlreg:FuzzRedact
+# Seven targets of 6 s keep it near a minute.
+FUZZTIME ?= 6s
+FUZZ_TARGETS := ./cmd/mlreg:FuzzRun ./cmd/mlreg:FuzzFormat ./cmd/mlreg:FuzzParseTime ./cmd/mlreg:FuzzSemver \
+	./cmd/mlreg:FuzzRedact ./cmd/mlreg:FuzzParseSeed ./internal/synth:FuzzParseSize
 
 .PHONY: fuzz
-fuzz: ## Fuzz every parser of user input for FUZZTIME each (default 10s)
+fuzz: ## Fuzz every parser of user input for FUZZTIME each (default 6s)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz: $${t##*:} in $${t%%:*} for $(FUZZTIME)"; \
 		go test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*}; \
