@@ -170,10 +170,14 @@ func startClusterWith(ctx context.Context, bindir string, co ClusterOptions) (*S
 		}
 		return err
 	}
+	restart := func() error {
+		return run("pg_ctl", "restart", "-w", "-t", "60", "-D", data, "-m", "fast", "-l", filepath.Join(dir, "server.log"), "-o", opts)
+	}
 	return &Server{
-		URL:    (&url.URL{Scheme: "postgres", User: userinfo, Host: fmt.Sprintf("127.0.0.1:%d", port), Path: "/postgres", RawQuery: "sslmode=disable"}).String(),
-		Source: "throwaway cluster from " + bindir,
-		stop:   stop,
+		URL:     (&url.URL{Scheme: "postgres", User: userinfo, Host: fmt.Sprintf("127.0.0.1:%d", port), Path: "/postgres", RawQuery: "sslmode=disable"}).String(),
+		Source:  "throwaway cluster from " + bindir,
+		stop:    stop,
+		restart: restart,
 	}, nil
 }
 

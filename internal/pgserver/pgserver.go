@@ -18,8 +18,18 @@ type Server struct {
 	// URL connects as a superuser to the server's maintenance database.
 	URL string
 	// Source says where the server came from, for logs.
-	Source string
-	stop   func() error
+	Source  string
+	stop    func() error
+	restart func() error
+}
+
+// Restart stops the server (fast: open connections are cut) and starts it
+// again, for fault tests. Only a throwaway cluster can be restarted.
+func (s *Server) Restart() error {
+	if s == nil || s.restart == nil {
+		return errors.New("only a throwaway cluster can be restarted")
+	}
+	return s.restart()
 }
 
 // Stop releases the server if Start created it.
