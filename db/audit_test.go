@@ -88,6 +88,20 @@ func TestAuditTrail(t *testing.T) {
 	}
 }
 
+// TestAuditOfTruncate: emptying an audited table with TRUNCATE (which fires
+// no DELETE trigger) leaves its own audit row.
+func TestAuditOfTruncate(t *testing.T) {
+	ctx := context.Background()
+	pool, q, _ := newFixture(t)
+	if _, err := pool.Exec(ctx, "TRUNCATE dataset_tags"); err != nil {
+		t.Fatal(err)
+	}
+	rows := auditRows(t, q, "dataset_tags")
+	if len(rows) == 0 || rows[0].Action != "TRUNCATE" || string(rows[0].RowKey) != "{}" {
+		t.Fatalf("newest dataset_tags audit row: %+v", rows[0])
+	}
+}
+
 // TestAuditOfBulkLoad: a COPY is audited row by row.
 func TestAuditOfBulkLoad(t *testing.T) {
 	ctx := context.Background()
@@ -166,13 +180,14 @@ func TestAuditChain(t *testing.T) {
 		{"added", `INSERT INTO audit_log (audit_id, tx_time, actor, table_name, action, row_key)
 			OVERRIDING SYSTEM VALUE SELECT 0, tx_time, 'mallory', 'models', 'DELETE', '{}' FROM audit_log WHERE audit_id = 1`, "added"},
 		{"relinked", fmt.Sprintf("UPDATE audit_chain SET prev_hash = row_hash WHERE audit_id = %d", middle+1), "chain link was altered"},
+		{"emptied", "DELETE FROM audit_log", "audit_log is empty"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			broken := tamperAndVerify(t, pool, c.tamper)
 			if len(broken) != 1 || !strings.Contains(broken[0].Problem, c.problem) {
 				t.Fatalf("verify after the row was %s: %+v", c.name, broken)
 			}
-			want := map[string]int64{"edited": middle, "removed": middle, "added": 0, "relinked": middle + 1}[c.name]
+			want := map[string]int64{"edited": middle, "removed": middle, "added": 0, "relinked": middle + 1, "emptied": again.HeadID}[c.name]
 			if broken[0].AuditID != want {
 				t.Errorf("first broken link at %d, want %d", broken[0].AuditID, want)
 			}
@@ -193,7 +208,7 @@ func tamperAndVerify(t *testing.T, pool *pgxpool.Pool, tamper string) []registry
 	if _, err := tx.Exec(ctx, "SET LOCAL session_replication_role = replica"); err != nil {
 		t.Fatal(err)
 	}
-	if tag, err := tx.Exec(ctx, tamper); err != nil || tag.RowsAffected() != 1 {
+	if tag, err := tx.Exec(ctx, tamper); err != nil || tag.RowsAffected() == 0 {
 		t.Fatalf("%s: %v (%d rows)", tamper, err, tag.RowsAffected())
 	}
 	broken, err := registrydb.New(tx).AuditVerify(ctx)

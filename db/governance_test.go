@@ -65,7 +65,7 @@ func newModel(t *testing.T, q *registrydb.Queries, name string, compliance bool)
 // environment only with an approved compliance approval that has not expired.
 func TestApprovalGate(t *testing.T) {
 	ctx := context.Background()
-	_, q, f := newFixture(t)
+	pool, q, f := newFixture(t)
 
 	_, err := deploy(ctx, q, f.VersionID, "prod-eu", 100)
 	wantRefused(t, err, "deployment_requires_approval", "fixture-model", "1.0.0", "prod-eu")
@@ -117,6 +117,17 @@ func TestApprovalGate(t *testing.T) {
 	_, err = q.DeploymentSetStatus(ctx, "active", prod.DeploymentID)
 	wantRefused(t, err, "deployment_requires_approval")
 
+	// An approval stays with its version, and a decision is final.
+	other := registerVersion(t, q, f.ModelID, "1.1.0")
+	err = inRolledBackTx(pool, fmt.Sprintf("UPDATE approvals SET version_id = '%s' WHERE approval_id = '%s'", other.VersionID, fresh.ApprovalID))
+	if code, name := pgCode(err); code != "23514" || name != "approval_version_immutable" {
+		t.Errorf("moving an approval to another version: %v", err)
+	}
+	err = inRolledBackTx(pool, fmt.Sprintf("UPDATE approvals SET status = 'approved' WHERE approval_id = '%s'", fresh.ApprovalID))
+	if code, name := pgCode(err); code != "23514" || name != "approval_decision_final" {
+		t.Errorf("re-approving a revoked approval: %v", err)
+	}
+
 	// A model that does not require compliance needs no approval.
 	free := newModel(t, q, "free-model", false)
 	v := registerVersion(t, q, free.ModelID, "1.0.0")
@@ -129,7 +140,7 @@ func TestApprovalGate(t *testing.T) {
 // carry at most 100 percent of its traffic.
 func TestTrafficAddsUp(t *testing.T) {
 	ctx := context.Background()
-	_, q, _ := newFixture(t)
+	pool, q, _ := newFixture(t)
 	m := newModel(t, q, "canary-model", false)
 	v1 := registerVersion(t, q, m.ModelID, "1.0.0")
 	v2 := registerVersion(t, q, m.ModelID, "2.0.0")
@@ -148,6 +159,21 @@ func TestTrafficAddsUp(t *testing.T) {
 	wantRefused(t, err, "deployment_traffic_within_100")
 	if _, err := deploy(ctx, q, v2.VersionID, "prod-eu", 100); err != nil {
 		t.Fatalf("another environment has its own 100 percent: %v", err)
+	}
+
+	// A deployment without a traffic share takes all of it.
+	_, err = q.DeploymentCreate(ctx, registrydb.DeploymentCreateParams{VersionID: v1.VersionID, EnvironmentName: "qa", DeployedBy: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = inRolledBackTx(pool, fmt.Sprintf("INSERT INTO deployments (version_id, environment_id, deployed_by, traffic_percentage) SELECT '%s', environment_id, 't', NULL FROM environments WHERE environment_name = 'qa'", v2.VersionID))
+	if code, name := pgCode(err); code != "23514" || name != "deployment_traffic_within_100" {
+		t.Errorf("a NULL-traffic deployment next to a 100%% one: %v", err)
+	}
+	// A version cannot take its deployments to another model.
+	err = inRolledBackTx(pool, fmt.Sprintf("UPDATE model_versions SET model_id = '%s' WHERE version_id = '%s'", newModel(t, q, "elsewhere", false).ModelID, v1.VersionID))
+	if code, name := pgCode(err); code != "23514" || name != "version_model_immutable" {
+		t.Errorf("moving a version to another model: %v", err)
 	}
 
 	// Shifting traffic from blue to green is two steps: down, then up.
@@ -255,7 +281,7 @@ func raceDeployments(t *testing.T, pool *pgxpool.Pool, iso pgx.TxIsoLevel, versi
 // new active deployment.
 func TestVersionLifecycle(t *testing.T) {
 	ctx := context.Background()
-	_, q, f := newFixture(t)
+	pool, q, f := newFixture(t)
 
 	steps := []struct {
 		to      string
@@ -292,7 +318,20 @@ func TestVersionLifecycle(t *testing.T) {
 		}
 	}
 
-	_, err := deploy(ctx, q, f.VersionID, "staging", 10)
+	// The dates are the database's: a caller's rewrite is ignored.
+	before, err := q.ModelVersionGetByID(ctx, f.VersionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "UPDATE model_versions SET deprecated_at = '2001-01-01', promoted_to_production_at = '1999-01-01' WHERE version_id = $1", f.VersionID); err != nil {
+		t.Fatal(err)
+	}
+	after, err := q.ModelVersionGetByID(ctx, f.VersionID)
+	if err != nil || !after.DeprecatedAt.Equal(*before.DeprecatedAt) || !after.PromotedToProductionAt.Equal(*before.PromotedToProductionAt) {
+		t.Fatalf("lifecycle dates rewritten: %v/%v, were %v/%v (%v)", after.DeprecatedAt, after.PromotedToProductionAt, before.DeprecatedAt, before.PromotedToProductionAt, err)
+	}
+
+	_, err = deploy(ctx, q, f.VersionID, "staging", 10)
 	wantRefused(t, err, "deployment_of_retired_version", "fixture-model", "1.0.0", "archived")
 	// Its existing deployment may still be taken down.
 	if _, err := q.DeploymentUndeploy(ctx, regtest.Ptr("t"), f.DeploymentID); err != nil {
@@ -335,9 +374,19 @@ func TestModelAliases(t *testing.T) {
 	if code, name := pgCode(err); code != "23P01" || name != "one_version_per_alias" {
 		t.Fatalf("overlapping alias: %v", err)
 	}
-	err = inRolledBackTx(pool, fmt.Sprintf(`UPDATE model_aliases SET valid_during = 'empty' WHERE alias_id = %d`, f.AliasID))
+	err = inRolledBackTx(pool, fmt.Sprintf(`INSERT INTO model_aliases (model_id, alias, version_id, valid_during) VALUES ('%s', 'empty', '%s', 'empty')`, f.ModelID, f.VersionID))
 	if code, _ := pgCode(err); code != "23502" {
 		t.Fatalf("empty period: want not-null violation of valid_from, got %v", err)
+	}
+	// The history cannot be rewritten or deleted, only closed.
+	for _, rewrite := range []string{
+		fmt.Sprintf(`UPDATE model_aliases SET version_id = '%s' WHERE alias_id = %d`, v2.VersionID, f.AliasID),
+		fmt.Sprintf(`UPDATE model_aliases SET valid_during = tstzrange(lower(valid_during) - interval '1 day', upper(valid_during)) WHERE alias_id = %d`, f.AliasID),
+		fmt.Sprintf(`DELETE FROM model_aliases WHERE alias_id = %d`, f.AliasID),
+	} {
+		if code, _ := pgCode(inRolledBackTx(pool, rewrite)); code != "42501" {
+			t.Errorf("%s: want refusal (42501), got %q", rewrite, code)
+		}
 	}
 	other := newModel(t, q, "other-model", false)
 	_, err = q.ModelAliasMove(ctx, registrydb.ModelAliasMoveParams{ModelID: other.ModelID, Alias: "champion", VersionID: f.VersionID})

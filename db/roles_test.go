@@ -58,6 +58,19 @@ func TestRoles(t *testing.T) {
 		{"registry_writer", "CREATE TABLE shadow_models (id int)", denied},
 		{"registry_writer", "ALTER TABLE models DISABLE TRIGGER audit_insert", denied},
 		{"registry_writer", "DROP TABLE model_tags", denied},
+		// Deciding approvals is the approver's: a writer cannot approve, not
+		// even by inserting a decided one.
+		{"registry_writer", fmt.Sprintf("UPDATE approvals SET status = 'approved', approved_by = 'me', approved_at = now() WHERE approval_id = '%s'", f.ApprovalID), denied},
+		{"registry_writer", fmt.Sprintf("INSERT INTO approvals (version_id, approval_type, requested_by, status, approved_by, approved_at) VALUES ('%s', 'compliance', 'me', 'approved', 'me', now())", f.VersionID), denied},
+		{"registry_writer", fmt.Sprintf("INSERT INTO approvals (version_id, approval_type, requested_by) VALUES ('%s', 'compliance', 'me')", f.VersionID), ""},
+		// The audit trigger function runs as its owner: nobody may attach it
+		// to a table of their own to forge audit rows.
+		{"registry_writer", "CREATE TEMP TABLE deployments (deployment_id uuid); CREATE TRIGGER forge AFTER INSERT ON pg_temp.deployments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_changes('deployment_id')", denied},
+
+		{"registry_approver", fmt.Sprintf("UPDATE approvals SET status = 'approved', approved_by = 'cco', approved_at = now() WHERE approval_id = '%s'", f.ApprovalID), ""},
+		{"registry_approver", "SELECT count(*) FROM models", ""},
+		{"registry_approver", newModel, denied},
+		{"registry_approver", fmt.Sprintf("UPDATE approvals SET version_id = version_id WHERE approval_id = '%s'", f.ApprovalID), denied},
 
 		{"registry_admin", newModel, ""},
 		{"registry_admin", "SELECT count(*) FROM audit_log", ""},

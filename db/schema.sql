@@ -34,6 +34,17 @@ CREATE FUNCTION public.audit_changes() RETURNS trigger
 DECLARE
     key_columns TEXT[] := TG_ARGV;
 BEGIN
+    -- It runs as its owner: only on the registry's own tables, never on a
+    -- table a caller made (a temporary one could forge rows or run code).
+    IF TG_TABLE_SCHEMA <> 'public' OR TG_TABLE_NAME <> ALL (audited_tables()) THEN
+        RAISE EXCEPTION 'audit_changes runs only on the registry''s tables, not on %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO audit_log (actor, table_name, action, row_key)
+        VALUES (registry_actor(), TG_TABLE_NAME, 'TRUNCATE', '{}');
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO audit_log (actor, table_name, action, row_key, new_row)
         SELECT registry_actor(), TG_TABLE_NAME, 'INSERT', audit_row_key(to_jsonb(n), key_columns), to_jsonb(n)
@@ -75,6 +86,9 @@ DECLARE
     created INTEGER := 0;
     part TEXT;
 BEGIN
+    -- Attaching a partition locks audit_log, which every audited write
+    -- needs: wait briefly, never behind a long transaction.
+    PERFORM set_config('lock_timeout', '2s', true);
     FOR i IN 0 .. months - 1 LOOP
         month_start := (date_trunc('month', from_time AT TIME ZONE 'UTC') + make_interval(months => i))::date;
         part := format('audit_log_%s', to_char(month_start, 'YYYY_MM'));
@@ -113,7 +127,7 @@ CREATE TABLE public.audit_log (
     row_key jsonb NOT NULL,
     old_row jsonb,
     new_row jsonb,
-    CONSTRAINT valid_audit_action CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
+    CONSTRAINT valid_audit_action CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text, 'TRUNCATE'::text])))
 )
 PARTITION BY RANGE (tx_time);
 
@@ -136,7 +150,7 @@ COMMENT ON COLUMN public.audit_log.actor IS 'registry.actor of the transaction, 
 -- Name: COLUMN audit_log.row_key; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.audit_log.row_key IS 'Primary key of the changed row';
+COMMENT ON COLUMN public.audit_log.row_key IS 'Primary key of the changed row ({} for TRUNCATE)';
 
 
 --
@@ -214,8 +228,7 @@ $$;
 --
 
 CREATE FUNCTION public.audit_transactions_finished_before(xmax bigint) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql STABLE
     AS $$
     SELECT NOT EXISTS (
         SELECT 1 FROM pg_stat_activity a
@@ -223,6 +236,10 @@ CREATE FUNCTION public.audit_transactions_finished_before(xmax bigint) RETURNS b
           AND a.pid <> pg_backend_pid()
           AND a.backend_xid IS NOT NULL
           AND age(a.backend_xid) > age(((xmax % 4294967296)::text)::xid)
+    ) AND NOT EXISTS (
+        SELECT 1 FROM pg_prepared_xacts p
+        WHERE p.database = current_database()
+          AND age(p.transaction) > age(((xmax % 4294967296)::text)::xid)
     )
 $$;
 
@@ -239,6 +256,11 @@ DECLARE
     prev BYTEA;
     first BOOLEAN := TRUE;
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM audit_log) AND EXISTS (SELECT 1 FROM audit_chain) THEN
+        RETURN QUERY SELECT (SELECT max(c.audit_id) FROM audit_chain c),
+            'audit_log is empty but the chain links sealed rows: the trail was removed'::text;
+        RETURN;
+    END IF;
     FOR r IN SELECT c.audit_id AS chain_id, c.prev_hash, c.row_hash, l AS row, l.audit_id AS log_id
                FROM audit_chain c
                FULL JOIN audit_log l ON l.audit_id = c.audit_id
@@ -261,6 +283,42 @@ BEGIN
         prev := r.row_hash;
         first := FALSE;
     END LOOP;
+END;
+$$;
+
+
+--
+-- Name: audited_tables(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audited_tables() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT ARRAY['teams', 'users', 'environments', 'models', 'model_versions', 'datasets',
+        'experiments', 'training_runs', 'run_datasets', 'deployments', 'approvals', 'tags',
+        'model_tags', 'dataset_tags', 'model_aliases']
+$$;
+
+
+--
+-- Name: enforce_approval_history(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.enforce_approval_history() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.version_id <> OLD.version_id THEN
+        RAISE EXCEPTION 'an approval belongs to its version: request a new one for the other version'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'approval_version_immutable', TABLE = 'approvals';
+    END IF;
+    IF OLD.status <> 'pending' AND (NEW.approved_by IS DISTINCT FROM OLD.approved_by OR NEW.approved_at IS DISTINCT FROM OLD.approved_at
+        OR NEW.rejected_by IS DISTINCT FROM OLD.rejected_by OR NEW.rejected_at IS DISTINCT FROM OLD.rejected_at
+        OR (NEW.status = 'approved' AND OLD.status <> 'approved')) THEN
+        RAISE EXCEPTION 'approval % was decided (%): its decision cannot be rewritten; request a new one', OLD.approval_id, OLD.status
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'approval_decision_final', TABLE = 'approvals';
+    END IF;
+    RETURN NEW;
 END;
 $$;
 
@@ -292,12 +350,17 @@ BEGIN
         OR OLD.version_id <> NEW.version_id
         OR OLD.environment_id <> NEW.environment_id;
 
+    -- FOR SHARE: a concurrent archive of the version, or a change of the
+    -- model's compliance flag or of the environment's type, waits for this
+    -- transaction or is seen by it.
     SELECT m.model_id, m.model_name, COALESCE(m.compliance_required, FALSE), mv.semver, mv.status
       INTO v_model_id, v_model_name, v_compliance, v_semver, v_version_status
       FROM model_versions mv JOIN models m ON m.model_id = mv.model_id
-     WHERE mv.version_id = NEW.version_id;
+     WHERE mv.version_id = NEW.version_id
+       FOR SHARE;
     SELECT e.environment_name, e.environment_type INTO v_env_name, v_env_type
-      FROM environments e WHERE e.environment_id = NEW.environment_id;
+      FROM environments e WHERE e.environment_id = NEW.environment_id
+       FOR SHARE;
     IF v_model_id IS NULL OR v_env_name IS NULL THEN
         RETURN NEW;  -- the foreign keys report it
     END IF;
@@ -314,7 +377,7 @@ BEGIN
           WHERE a.version_id = NEW.version_id
             AND a.approval_type = 'compliance'
             AND a.status = 'approved'
-            AND (a.expires_at IS NULL OR a.expires_at > now())
+            AND (a.expires_at IS NULL OR a.expires_at > clock_timestamp())
           FOR SHARE;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'model % version % needs an approved, unexpired compliance approval before it is deployed to production environment %',
@@ -327,15 +390,16 @@ BEGIN
     VALUES (v_model_id, NEW.environment_id)
     ON CONFLICT (model_id, environment_id) DO UPDATE SET last_change_at = now();
 
-    SELECT COALESCE(sum(d.traffic_percentage), 0) INTO v_total
+    -- A NULL traffic_percentage (the column allows it) counts as all of it.
+    SELECT COALESCE(sum(COALESCE(d.traffic_percentage, 100)), 0) INTO v_total
       FROM deployments d JOIN model_versions mv ON mv.version_id = d.version_id
      WHERE mv.model_id = v_model_id
        AND d.environment_id = NEW.environment_id
        AND d.status = 'active'
        AND d.deployment_id <> NEW.deployment_id;
-    IF v_total + COALESCE(NEW.traffic_percentage, 0) > 100 THEN
+    IF v_total + COALESCE(NEW.traffic_percentage, 100) > 100 THEN
         RAISE EXCEPTION 'model % would have % percent active traffic in environment % (at most 100)',
-            v_model_name, v_total + COALESCE(NEW.traffic_percentage, 0), v_env_name
+            v_model_name, v_total + COALESCE(NEW.traffic_percentage, 100), v_env_name
             USING ERRCODE = 'check_violation', CONSTRAINT = 'deployment_traffic_within_100', TABLE = 'deployments';
     END IF;
     RETURN NEW;
@@ -351,26 +415,60 @@ CREATE FUNCTION public.enforce_version_lifecycle() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status THEN
-        IF version_status_rank(NEW.status) < version_status_rank(OLD.status)
-           AND NOT (OLD.status = 'deprecated' AND NEW.status = 'deployed') THEN
-            RAISE EXCEPTION 'version % cannot move from % back to %', NEW.semver, OLD.status, NEW.status
-                USING ERRCODE = 'check_violation', CONSTRAINT = 'version_lifecycle',
-                      TABLE = 'model_versions';
-        END IF;
-        IF NEW.status = 'deployed' THEN
-            NEW.deprecated_at := NULL;
-            NEW.deprecation_reason := NULL;
-        END IF;
-    END IF;
-    -- The database, not the caller, says when a version reached a state.
-    IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
+    IF TG_OP = 'INSERT' THEN
         IF NEW.status = 'deployed' AND NEW.promoted_to_production_at IS NULL THEN
             NEW.promoted_to_production_at := now();
         END IF;
         IF NEW.status IN ('deprecated', 'archived') AND NEW.deprecated_at IS NULL THEN
             NEW.deprecated_at := now();
         END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.model_id <> OLD.model_id THEN
+        RAISE EXCEPTION 'version % belongs to its model: register it under the other model instead', OLD.semver
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'version_model_immutable', TABLE = 'model_versions';
+    END IF;
+    NEW.promoted_to_production_at := OLD.promoted_to_production_at;
+    NEW.deprecated_at := OLD.deprecated_at;
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF version_status_rank(NEW.status) < version_status_rank(OLD.status)
+           AND NOT (OLD.status = 'deprecated' AND NEW.status = 'deployed') THEN
+            RAISE EXCEPTION 'version % cannot move from % back to %', NEW.semver, OLD.status, NEW.status
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'version_lifecycle', TABLE = 'model_versions';
+        END IF;
+        IF NEW.status = 'deployed' THEN
+            NEW.promoted_to_production_at := COALESCE(OLD.promoted_to_production_at, now());
+            NEW.deprecated_at := NULL;
+            NEW.deprecation_reason := NULL;
+        ELSIF NEW.status IN ('deprecated', 'archived') THEN
+            NEW.deprecated_at := COALESCE(OLD.deprecated_at, now());
+        END IF;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: keep_alias_history(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.keep_alias_history() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF pg_trigger_depth() < 2 THEN
+            RAISE EXCEPTION 'alias history is kept: remove the alias (ModelAliasRemove) instead of deleting its rows'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN OLD;
+    END IF;
+    IF NOT upper_inf(OLD.valid_during)
+       OR lower(NEW.valid_during) <> lower(OLD.valid_during)
+       OR (NEW.model_id, NEW.alias, NEW.version_id, NEW.set_by) IS DISTINCT FROM (OLD.model_id, OLD.alias, OLD.version_id, OLD.set_by) THEN
+        RAISE EXCEPTION 'alias history is kept: a period can only be closed'
+            USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
 END;
@@ -559,11 +657,15 @@ COMMENT ON FUNCTION public.registry_table_sizes() IS 'Part 6.3: table and index 
 --
 
 CREATE FUNCTION public.remove_model_alias(p_model_id uuid, p_alias text) RETURNS SETOF public.model_aliases
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('model_alias:' || p_model_id || ':' || p_alias, 0));
+    RETURN QUERY
     UPDATE model_aliases SET valid_during = tstzrange(lower(valid_during), clock_timestamp())
      WHERE model_id = p_model_id AND alias = p_alias AND upper_inf(valid_during)
-    RETURNING *
+    RETURNING *;
+END;
 $$;
 
 
@@ -726,7 +828,7 @@ CREATE TABLE public.audit_log_default (
     row_key jsonb NOT NULL,
     old_row jsonb,
     new_row jsonb,
-    CONSTRAINT valid_audit_action CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
+    CONSTRAINT valid_audit_action CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text, 'TRUNCATE'::text])))
 );
 
 
@@ -1974,6 +2076,20 @@ ALTER INDEX public.idx_audit_log_tx_time ATTACH PARTITION public.audit_log_defau
 
 
 --
+-- Name: model_aliases alias_history; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER alias_history BEFORE DELETE OR UPDATE ON public.model_aliases FOR EACH ROW EXECUTE FUNCTION public.keep_alias_history();
+
+
+--
+-- Name: approvals approval_history; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER approval_history BEFORE UPDATE ON public.approvals FOR EACH ROW EXECUTE FUNCTION public.enforce_approval_history();
+
+
+--
 -- Name: audit_chain audit_chain_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2219,6 +2335,111 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log_default
 
 
 --
+-- Name: approvals audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.approvals FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('approval_id');
+
+
+--
+-- Name: dataset_tags audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.dataset_tags FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('dataset_id', 'tag_id');
+
+
+--
+-- Name: datasets audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.datasets FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('dataset_id');
+
+
+--
+-- Name: deployments audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.deployments FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('deployment_id');
+
+
+--
+-- Name: environments audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.environments FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('environment_id');
+
+
+--
+-- Name: experiments audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.experiments FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('experiment_id');
+
+
+--
+-- Name: model_aliases audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.model_aliases FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('alias_id');
+
+
+--
+-- Name: model_tags audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.model_tags FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('model_id', 'tag_id');
+
+
+--
+-- Name: model_versions audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.model_versions FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('version_id');
+
+
+--
+-- Name: models audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.models FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('model_id');
+
+
+--
+-- Name: run_datasets audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.run_datasets FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('run_id', 'dataset_id');
+
+
+--
+-- Name: tags audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.tags FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('tag_id');
+
+
+--
+-- Name: teams audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.teams FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('team_id');
+
+
+--
+-- Name: training_runs audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.training_runs FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('run_id');
+
+
+--
+-- Name: users audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.users FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('user_id');
+
+
+--
 -- Name: approvals audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2376,7 +2597,7 @@ CREATE TRIGGER update_models_updated_at BEFORE UPDATE ON public.models FOR EACH 
 -- Name: model_versions version_lifecycle; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER version_lifecycle BEFORE INSERT OR UPDATE OF status ON public.model_versions FOR EACH ROW EXECUTE FUNCTION public.enforce_version_lifecycle();
+CREATE TRIGGER version_lifecycle BEFORE INSERT OR UPDATE OF status, model_id, promoted_to_production_at, deprecated_at ON public.model_versions FOR EACH ROW EXECUTE FUNCTION public.enforce_version_lifecycle();
 
 
 --

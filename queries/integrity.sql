@@ -123,12 +123,12 @@ ORDER BY d.dataset_name;
 
 -- name: IntegrityTrafficOverAllocated :many
 SELECT (m.model_name || ' in ' || e.environment_name)::text AS subject,
-       ('active traffic sums to ' || SUM(d.traffic_percentage) || '%')::text AS detail
+       ('active traffic sums to ' || SUM(COALESCE(d.traffic_percentage, 100)) || '%')::text AS detail
 FROM deployments d
 JOIN environments e ON e.environment_id = d.environment_id
 JOIN model_versions mv ON mv.version_id = d.version_id
 JOIN models m ON m.model_id = mv.model_id
 WHERE d.status = 'active'
 GROUP BY m.model_name, e.environment_name
-HAVING SUM(d.traffic_percentage) > 100
+HAVING SUM(COALESCE(d.traffic_percentage, 100)) > 100
 ORDER BY 1;

@@ -65,11 +65,18 @@ func SealAudit(ctx context.Context, pool *pgxpool.Pool, opts SealOptions) (regis
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+	// Partitions first, in a transaction of their own: attaching one locks
+	// audit_log, which every audited write needs, so the lock must not be
+	// held through the seal.
+	err = WithTx(ctx, pool, TxOptions{Actor: opts.Actor}, func(q *registrydb.Queries) error {
+		_, err := q.AuditAddPartitions(ctx, opts.PartitionMonths)
+		return err
+	})
+	if err != nil {
+		return registrydb.AuditSealRow{}, fmt.Errorf("audit seal: adding partitions: %w", err)
+	}
 	var head registrydb.AuditSealRow
 	err = WithTx(ctx, pool, TxOptions{Actor: opts.Actor}, func(q *registrydb.Queries) error {
-		if _, err := q.AuditAddPartitions(ctx, opts.PartitionMonths); err != nil {
-			return err
-		}
 		var err error
 		head, err = q.AuditSeal(ctx, horizon)
 		return err

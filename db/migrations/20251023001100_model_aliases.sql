@@ -44,7 +44,9 @@ COMMENT ON COLUMN model_aliases.valid_during IS 'When the alias pointed at this 
 -- move_model_alias points an alias of a model at a version, closing the
 -- period of the version it pointed at before. Moving it to the version it
 -- already names changes nothing. The advisory lock serializes moves of one
--- alias, so concurrent moves queue instead of failing on the exclusion.
+-- alias, so concurrent moves queue instead of failing on the exclusion (under
+-- REPEATABLE READ or SERIALIZABLE the later one fails with 40001 instead,
+-- which registry.WithTx retries).
 -- Periods use clock time, read after the lock, so queued moves (and moves
 -- repeated in one transaction) get ordered, non-empty periods; transaction
 -- time would give the waiter a start earlier than the period it closes.
@@ -77,17 +79,52 @@ END;
 $$;
 
 -- remove_model_alias ends the alias's current period; it returns the row it
--- closed, or no row when the alias named nothing.
+-- closed, or no row when the alias named nothing. It queues behind moves of
+-- the same alias on their lock, so neither is lost.
 CREATE FUNCTION remove_model_alias(p_model_id UUID, p_alias TEXT)
     RETURNS SETOF model_aliases
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('model_alias:' || p_model_id || ':' || p_alias, 0));
+    RETURN QUERY
     UPDATE model_aliases SET valid_during = tstzrange(lower(valid_during), clock_timestamp())
      WHERE model_id = p_model_id AND alias = p_alias AND upper_inf(valid_during)
-    RETURNING *
+    RETURNING *;
+END;
 $$;
 
+-- The history is kept: a period may only be closed (its open upper bound
+-- set), and rows go only with their model or version (a cascade, which runs
+-- inside the foreign key's own trigger).
+CREATE FUNCTION keep_alias_history() RETURNS TRIGGER
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF pg_trigger_depth() < 2 THEN
+            RAISE EXCEPTION 'alias history is kept: remove the alias (ModelAliasRemove) instead of deleting its rows'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN OLD;
+    END IF;
+    IF NOT upper_inf(OLD.valid_during)
+       OR lower(NEW.valid_during) <> lower(OLD.valid_during)
+       OR (NEW.model_id, NEW.alias, NEW.version_id, NEW.set_by) IS DISTINCT FROM (OLD.model_id, OLD.alias, OLD.version_id, OLD.set_by) THEN
+        RAISE EXCEPTION 'alias history is kept: a period can only be closed'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER alias_history
+    BEFORE UPDATE OR DELETE ON model_aliases
+    FOR EACH ROW EXECUTE FUNCTION keep_alias_history();
+
 -- migrate:down
+DROP TRIGGER alias_history ON model_aliases;
+DROP FUNCTION keep_alias_history();
 DROP FUNCTION remove_model_alias(UUID, TEXT);
 DROP FUNCTION move_model_alias(UUID, TEXT, UUID);
 DROP TABLE model_aliases;

@@ -20,7 +20,7 @@ CREATE TABLE audit_log (
     new_row JSONB,
 
     PRIMARY KEY (audit_id, tx_time),
-    CONSTRAINT valid_audit_action CHECK (action IN ('INSERT', 'UPDATE', 'DELETE'))
+    CONSTRAINT valid_audit_action CHECK (action IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'))
 ) PARTITION BY RANGE (tx_time);
 
 CREATE INDEX idx_audit_log_table_time ON audit_log(table_name, tx_time);
@@ -29,7 +29,7 @@ CREATE INDEX idx_audit_log_tx_time ON audit_log(tx_time);
 
 COMMENT ON TABLE audit_log IS 'Append-only trail of every change to the registry tables';
 COMMENT ON COLUMN audit_log.actor IS 'registry.actor of the transaction, else the database user';
-COMMENT ON COLUMN audit_log.row_key IS 'Primary key of the changed row';
+COMMENT ON COLUMN audit_log.row_key IS 'Primary key of the changed row ({} for TRUNCATE)';
 COMMENT ON COLUMN audit_log.old_row IS 'Row before: whole for DELETE, changed columns only for UPDATE';
 COMMENT ON COLUMN audit_log.new_row IS 'Row after: whole for INSERT, changed columns only for UPDATE';
 
@@ -50,6 +50,9 @@ DECLARE
     created INTEGER := 0;
     part TEXT;
 BEGIN
+    -- Attaching a partition locks audit_log, which every audited write
+    -- needs: wait briefly, never behind a long transaction.
+    PERFORM set_config('lock_timeout', '2s', true);
     FOR i IN 0 .. months - 1 LOOP
         month_start := (date_trunc('month', from_time AT TIME ZONE 'UTC') + make_interval(months => i))::date;
         part := format('audit_log_%s', to_char(month_start, 'YYYY_MM'));
@@ -112,6 +115,17 @@ CREATE FUNCTION audit_changes() RETURNS TRIGGER
 DECLARE
     key_columns TEXT[] := TG_ARGV;
 BEGIN
+    -- It runs as its owner: only on the registry's own tables, never on a
+    -- table a caller made (a temporary one could forge rows or run code).
+    IF TG_TABLE_SCHEMA <> 'public' OR TG_TABLE_NAME <> ALL (audited_tables()) THEN
+        RAISE EXCEPTION 'audit_changes runs only on the registry''s tables, not on %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO audit_log (actor, table_name, action, row_key)
+        VALUES (registry_actor(), TG_TABLE_NAME, 'TRUNCATE', '{}');
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO audit_log (actor, table_name, action, row_key, new_row)
         SELECT registry_actor(), TG_TABLE_NAME, 'INSERT', audit_row_key(to_jsonb(n), key_columns), to_jsonb(n)
@@ -139,6 +153,15 @@ BEGIN
 END;
 $$;
 
+-- The audited tables: the exercise's 14 and model_aliases.
+CREATE FUNCTION audited_tables() RETURNS TEXT[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT ARRAY['teams', 'users', 'environments', 'models', 'model_versions', 'datasets',
+        'experiments', 'training_runs', 'run_datasets', 'deployments', 'approvals', 'tags',
+        'model_tags', 'dataset_tags', 'model_aliases']
+$$;
+
 CREATE FUNCTION audit_row_key(r JSONB, key_columns TEXT[]) RETURNS JSONB
     LANGUAGE sql IMMUTABLE
     AS $$
@@ -162,13 +185,14 @@ BEGIN
         ('model_tags', ARRAY['model_id', 'tag_id']), ('dataset_tags', ARRAY['dataset_id', 'tag_id']),
         ('model_aliases', ARRAY['alias_id'])
     ) AS v(table_name, key_columns) LOOP
-        FOREACH event IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
+        FOREACH event IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
             ref := CASE event
-                WHEN 'insert' THEN 'NEW TABLE AS new_rows'
-                WHEN 'delete' THEN 'OLD TABLE AS old_rows'
-                ELSE 'OLD TABLE AS old_rows NEW TABLE AS new_rows' END;
+                WHEN 'insert' THEN 'REFERENCING NEW TABLE AS new_rows'
+                WHEN 'delete' THEN 'REFERENCING OLD TABLE AS old_rows'
+                WHEN 'update' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
+                ELSE '' END;
             EXECUTE format(
-                'CREATE TRIGGER %I AFTER %s ON %I REFERENCING %s FOR EACH STATEMENT EXECUTE FUNCTION audit_changes(%s)',
+                'CREATE TRIGGER %I AFTER %s ON %I %s FOR EACH STATEMENT EXECUTE FUNCTION audit_changes(%s)',
                 'audit_' || event, upper(event), t.table_name, ref,
                 (SELECT string_agg(quote_literal(k), ', ') FROM unnest(t.key_columns) AS k));
         END LOOP;
@@ -253,6 +277,11 @@ DECLARE
     prev BYTEA;
     first BOOLEAN := TRUE;
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM audit_log) AND EXISTS (SELECT 1 FROM audit_chain) THEN
+        RETURN QUERY SELECT (SELECT max(c.audit_id) FROM audit_chain c),
+            'audit_log is empty but the chain links sealed rows: the trail was removed'::text;
+        RETURN;
+    END IF;
     FOR r IN SELECT c.audit_id AS chain_id, c.prev_hash, c.row_hash, l AS row, l.audit_id AS log_id
                FROM audit_chain c
                FULL JOIN audit_log l ON l.audit_id = c.audit_id
@@ -289,6 +318,7 @@ BEGIN
         EXECUTE format('DROP TRIGGER audit_insert ON %I', t);
         EXECUTE format('DROP TRIGGER audit_update ON %I', t);
         EXECUTE format('DROP TRIGGER audit_delete ON %I', t);
+        EXECUTE format('DROP TRIGGER audit_truncate ON %I', t);
     END LOOP;
 END;
 $$;
@@ -298,6 +328,7 @@ DROP FUNCTION audit_row_content(audit_log);
 DROP TABLE audit_chain;
 DROP FUNCTION audit_changes();
 DROP FUNCTION audit_row_key(JSONB, TEXT[]);
+DROP FUNCTION audited_tables();
 DROP FUNCTION registry_actor();
 DROP TABLE audit_log;
 DROP FUNCTION refuse_audit_change();

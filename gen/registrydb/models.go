@@ -53,7 +53,7 @@ type AuditLog struct {
 	DbUser    string `json:"db_user"`
 	TableName string `json:"table_name"`
 	Action    string `json:"action"`
-	// Primary key of the changed row
+	// Primary key of the changed row ({} for TRUNCATE)
 	RowKey json.RawMessage `json:"row_key"`
 	// Row before: whole for DELETE, changed columns only for UPDATE
 	OldRow json.RawMessage `json:"old_row"`
@@ -71,7 +71,7 @@ type AuditLogDefault struct {
 	DbUser    string `json:"db_user"`
 	TableName string `json:"table_name"`
 	Action    string `json:"action"`
-	// Primary key of the changed row
+	// Primary key of the changed row ({} for TRUNCATE)
 	RowKey json.RawMessage `json:"row_key"`
 	// Row before: whole for DELETE, changed columns only for UPDATE
 	OldRow json.RawMessage `json:"old_row"`
