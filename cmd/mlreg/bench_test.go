@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -92,5 +93,21 @@ func TestPing(t *testing.T) {
 	}
 	if n, err := q.TrainingRunCount(context.Background()); err != nil || n != 6 {
 		t.Fatalf("TrainingRunCount on the sample registry = %d, %v; want its 6 runs", n, err)
+	}
+}
+
+// TestPercentile: nearest rank, so p99 of 100 samples is the 99th, not the maximum.
+func TestPercentile(t *testing.T) {
+	ds := make([]time.Duration, 100)
+	for i := range ds {
+		ds[i] = time.Duration(i+1) * time.Millisecond
+	}
+	for p, want := range map[float64]time.Duration{0.5: 50 * time.Millisecond, 0.95: 95 * time.Millisecond, 0.99: 99 * time.Millisecond, 1: 100 * time.Millisecond} {
+		if got := percentile(ds, p); got != want {
+			t.Errorf("p%v = %v, want %v", p*100, got, want)
+		}
+	}
+	if got := percentile(ds[:1], 0.99); got != time.Millisecond {
+		t.Errorf("p99 of one sample = %v", got)
 	}
 }
