@@ -18,13 +18,19 @@ WHERE NOT EXISTS (SELECT 1 FROM model_versions mv WHERE mv.version_id = tr.versi
 ORDER BY tr.run_id;
 
 -- name: IntegrityOrphanedRunDatasets :many
-SELECT ('run ' || rd.run_id || ' / dataset ' || rd.dataset_id)::text AS subject,
-       (CASE WHEN NOT EXISTS (SELECT 1 FROM training_runs tr WHERE tr.run_id = rd.run_id)
-             THEN 'run does not exist' ELSE 'dataset does not exist' END)::text AS detail
-FROM run_datasets rd
-WHERE NOT EXISTS (SELECT 1 FROM training_runs tr WHERE tr.run_id = rd.run_id)
-   OR NOT EXISTS (SELECT 1 FROM datasets d WHERE d.dataset_id = rd.dataset_id)
-ORDER BY rd.run_id, rd.dataset_id;
+-- Two anti-joins, one per missing side (an OR of the two NOT EXISTS would
+-- defeat both); a link missing both is reported twice, once for each.
+SELECT ('run ' || o.run_id || ' / dataset ' || o.dataset_id)::text AS subject, o.problem::text AS detail
+FROM (
+    SELECT rd.run_id, rd.dataset_id, 'run does not exist' AS problem
+    FROM run_datasets rd
+    WHERE NOT EXISTS (SELECT 1 FROM training_runs tr WHERE tr.run_id = rd.run_id)
+    UNION ALL
+    SELECT rd.run_id, rd.dataset_id, 'dataset does not exist' AS problem
+    FROM run_datasets rd
+    WHERE NOT EXISTS (SELECT 1 FROM datasets d WHERE d.dataset_id = rd.dataset_id)
+) o
+ORDER BY o.run_id, o.dataset_id, o.problem;
 
 -- name: IntegrityActiveDeploymentsWithoutEnvironment :many
 SELECT ('deployment ' || d.deployment_id)::text AS subject,

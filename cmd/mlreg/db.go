@@ -20,6 +20,12 @@ func connect(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("database URL is malformed")
 	}
 	where := fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
+	// The registry's queries are short or index-driven; JIT compiling them
+	// cost more than it saved (mlreg check: 0.72 s with it, 0.35 s without,
+	// at the small size). A URL that sets jit keeps its own choice.
+	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to database at %s", where)

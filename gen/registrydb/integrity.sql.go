@@ -182,13 +182,17 @@ func (q *Queries) IntegrityModelsWithoutVersions(ctx context.Context) ([]Integri
 }
 
 const integrityOrphanedRunDatasets = `-- name: IntegrityOrphanedRunDatasets :many
-SELECT ('run ' || rd.run_id || ' / dataset ' || rd.dataset_id)::text AS subject,
-       (CASE WHEN NOT EXISTS (SELECT 1 FROM training_runs tr WHERE tr.run_id = rd.run_id)
-             THEN 'run does not exist' ELSE 'dataset does not exist' END)::text AS detail
-FROM run_datasets rd
-WHERE NOT EXISTS (SELECT 1 FROM training_runs tr WHERE tr.run_id = rd.run_id)
-   OR NOT EXISTS (SELECT 1 FROM datasets d WHERE d.dataset_id = rd.dataset_id)
-ORDER BY rd.run_id, rd.dataset_id
+SELECT ('run ' || o.run_id || ' / dataset ' || o.dataset_id)::text AS subject, o.problem::text AS detail
+FROM (
+    SELECT rd.run_id, rd.dataset_id, 'run does not exist' AS problem
+    FROM run_datasets rd
+    WHERE NOT EXISTS (SELECT 1 FROM training_runs tr WHERE tr.run_id = rd.run_id)
+    UNION ALL
+    SELECT rd.run_id, rd.dataset_id, 'dataset does not exist' AS problem
+    FROM run_datasets rd
+    WHERE NOT EXISTS (SELECT 1 FROM datasets d WHERE d.dataset_id = rd.dataset_id)
+) o
+ORDER BY o.run_id, o.dataset_id, o.problem
 `
 
 type IntegrityOrphanedRunDatasetsRow struct {
@@ -196,6 +200,8 @@ type IntegrityOrphanedRunDatasetsRow struct {
 	Detail  string `json:"detail"`
 }
 
+// Two anti-joins, one per missing side (an OR of the two NOT EXISTS would
+// defeat both); a link missing both is reported twice, once for each.
 func (q *Queries) IntegrityOrphanedRunDatasets(ctx context.Context) ([]IntegrityOrphanedRunDatasetsRow, error) {
 	rows, err := q.db.Query(ctx, integrityOrphanedRunDatasets)
 	if err != nil {

@@ -131,6 +131,8 @@ type Querier interface {
 	IntegrityDeploymentsWithoutVersion(ctx context.Context) ([]IntegrityDeploymentsWithoutVersionRow, error)
 	// Allowed, but worth knowing (a warning).
 	IntegrityModelsWithoutVersions(ctx context.Context) ([]IntegrityModelsWithoutVersionsRow, error)
+	// Two anti-joins, one per missing side (an OR of the two NOT EXISTS would
+	// defeat both); a link missing both is reported twice, once for each.
 	IntegrityOrphanedRunDatasets(ctx context.Context) ([]IntegrityOrphanedRunDatasetsRow, error)
 	IntegrityOrphanedRuns(ctx context.Context) ([]IntegrityOrphanedRunsRow, error)
 	// Integrity checks for `mlreg check`. Each returns the offending rows as
