@@ -61,7 +61,6 @@ var checkCases = []checkCase{
 // replicaMode as a case's masks disables triggers (not CHECKs) for the case.
 const replicaMode = "session_replication_role"
 
-
 // TestCheckConstraints shows each CHECK constraint rejecting a bad value
 // (SQLSTATE 23514, naming the constraint) and accepting a good one.
 func TestCheckConstraints(t *testing.T) {

@@ -409,7 +409,7 @@ func TestModelAliases(t *testing.T) {
 // queue; afterwards its periods do not overlap and exactly one is current.
 func TestModelAliasConcurrentMoves(t *testing.T) {
 	ctx := context.Background()
-	pool, q, f := newFixture(t)
+	_, q, f := newFixture(t)
 	const movers = 8
 	versions := make([]uuid.UUID, movers)
 	for i := range versions {
@@ -444,5 +444,4 @@ func TestModelAliasConcurrentMoves(t *testing.T) {
 			t.Errorf("period %d %+v overlaps or is open before %+v", i, history[i], history[i-1])
 		}
 	}
-	_ = pool
 }

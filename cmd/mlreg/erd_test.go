@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/mlplatform/model-registry/gen/registrydb"
 	"github.com/mlplatform/model-registry/internal/pgtest"
 )
@@ -76,12 +74,7 @@ func TestERDCoversCatalog(t *testing.T) {
 	url := pgtest.NewURL(t)
 	out := erd(t, url)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	q := registrydb.New(conn)
+	q := registrydb.New(dial(t, url))
 
 	tables, err := q.CatalogTables(ctx)
 	if err != nil {

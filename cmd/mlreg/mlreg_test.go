@@ -38,16 +38,21 @@ func seeded(t *testing.T) string {
 	return url
 }
 
-// exec runs SQL on the database directly, as an administrator would.
-func exec(t *testing.T, url, sql string) {
+// dial opens a connection of the test's own to url, closed when it ends.
+func dial(t *testing.T, url string) *pgx.Conn {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := pgx.Connect(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// exec runs SQL on the database directly, as an administrator would.
+func exec(t *testing.T, url, sql string) {
+	t.Helper()
+	if _, err := dial(t, url).Exec(context.Background(), sql); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
@@ -55,13 +60,9 @@ func exec(t *testing.T, url, sql string) {
 func snapshot(t *testing.T, url string) string {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := dial(t, url)
 	var s string
-	err = conn.QueryRow(ctx, `SELECT concat_ws('|',
+	err := conn.QueryRow(ctx, `SELECT concat_ws('|',
 		(SELECT json_agg(m ORDER BY model_name) FROM models m),
 		(SELECT json_agg(v ORDER BY version_id) FROM model_versions v),
 		(SELECT json_agg(r ORDER BY run_id) FROM training_runs r),
@@ -98,12 +99,8 @@ func TestSeedFailureLeavesNothing(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "nothing was loaded") || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("seed over a conflicting user: exit %d, stderr %q", code, stderr)
 	}
-	ctx := context.Background()
-	conn, _ := pgx.Connect(ctx, url)
-	defer conn.Close(ctx)
-	var teams int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM teams").Scan(&teams); err != nil || teams != 0 {
-		t.Fatalf("teams after a failed seed: %d, %v", teams, err)
+	if teams := rowCounts(t, url).Teams; teams != 0 {
+		t.Fatalf("teams after a failed seed: %d", teams)
 	}
 }
 
@@ -237,13 +234,7 @@ func TestBadInput(t *testing.T) {
 // rowCounts reads every table's row count through the generated ReportRowCounts.
 func rowCounts(t *testing.T, url string) registrydb.ReportRowCountsRow {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	counts, err := registrydb.New(conn).ReportRowCounts(ctx)
+	counts, err := registrydb.New(dial(t, url)).ReportRowCounts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

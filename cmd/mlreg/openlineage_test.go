@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
 )
@@ -77,12 +76,7 @@ var wantEventTypes = map[string]string{
 func TestLineageOpenLineage(t *testing.T) {
 	url := seeded(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	q := registrydb.New(conn)
+	q := registrydb.New(dial(t, url))
 
 	// A cancelled run and a queued one, which the sample registry lacks.
 	exec(t, url, `
