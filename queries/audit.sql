@@ -16,8 +16,9 @@ LIMIT @max_rows;
 SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('audit_log', 'audit_id')::regclass), 0)::bigint AS last_id;
 
 -- name: AuditSnapshotXmax :one
--- The first transaction id not yet started: every transaction below it that
--- still runs is one seal must wait for.
+-- A transaction id newer than every one handed out before it (this
+-- statement's own): every transaction below it that still runs is one seal
+-- must wait for.
 SELECT pg_current_xact_id()::text::bigint AS xmax;
 
 -- name: AuditTransactionsFinishedBefore :one

@@ -163,8 +163,9 @@ const auditSnapshotXmax = `-- name: AuditSnapshotXmax :one
 SELECT pg_current_xact_id()::text::bigint AS xmax
 `
 
-// The first transaction id not yet started: every transaction below it that
-// still runs is one seal must wait for.
+// A transaction id newer than every one handed out before it (this
+// statement's own): every transaction below it that still runs is one seal
+// must wait for.
 func (q *Queries) AuditSnapshotXmax(ctx context.Context) (int64, error) {
 	row := q.db.QueryRow(ctx, auditSnapshotXmax)
 	var xmax int64

@@ -44,8 +44,9 @@ type Querier interface {
 	AuditLogList(ctx context.Context, arg AuditLogListParams) ([]AuditLogListRow, error)
 	// Appends a chain link for every unsealed audit row up to up_to_id.
 	AuditSeal(ctx context.Context, upToID int64) (AuditSealRow, error)
-	// The first transaction id not yet started: every transaction below it that
-	// still runs is one seal must wait for.
+	// A transaction id newer than every one handed out before it (this
+	// statement's own): every transaction below it that still runs is one seal
+	// must wait for.
 	AuditSnapshotXmax(ctx context.Context) (int64, error)
 	// Whether every transaction of this database that got its id before xmax
 	// has ended (see audit_transactions_finished_before).
