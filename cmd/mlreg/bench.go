@@ -278,17 +278,26 @@ func (b *benchRun) insertOneByOne(n int) (float64, error) {
 	return float64(n) / time.Since(start).Seconds(), nil
 }
 
-// latencies calls fn n times and returns the sorted durations.
-func latencies(n int, fn func(i int) error) ([]time.Duration, error) {
-	ds := make([]time.Duration, n)
-	for i := range n {
-		start := time.Now()
-		if err := fn(i); err != nil {
-			return nil, err
-		}
-		ds[i] = time.Since(start)
+// interleavedLatencies calls each of fns in turn, n rounds, and returns
+// each one's sorted durations. Taking a measurement and its baseline in
+// alternation gives both the same moments of a machine whose load drifts.
+func interleavedLatencies(n int, fns ...func(i int) error) ([][]time.Duration, error) {
+	ds := make([][]time.Duration, len(fns))
+	for j := range fns {
+		ds[j] = make([]time.Duration, n)
 	}
-	slices.Sort(ds)
+	for i := range n {
+		for j, fn := range fns {
+			start := time.Now()
+			if err := fn(i); err != nil {
+				return nil, err
+			}
+			ds[j][i] = time.Since(start)
+		}
+	}
+	for _, d := range ds {
+		slices.Sort(d)
+	}
 	return ds, nil
 }
 
@@ -301,15 +310,13 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // measureLookups times model by name, latest version of a model and version
-// by id, n calls each on random rows, against SELECT 1 on the same pool.
+// by id, n calls each on random rows, each call followed by a SELECT 1 on
+// the same pool as its baseline.
 func (b *benchRun) measureLookups(n int) error {
 	models, versions := b.gen.Models(), b.gen.Versions()
 	rng := rand.New(rand.NewPCG(1, 2))
 	b.logf("point lookups: %d calls each", n)
-	ping, err := latencies(n, func(int) error { _, err := b.q.Ping(b.ctx); return err })
-	if err != nil {
-		return err
-	}
+	ping := func(int) error { _, err := b.q.Ping(b.ctx); return err }
 	lookups := []struct {
 		name string
 		call func() error
@@ -328,10 +335,11 @@ func (b *benchRun) measureLookups(n int) error {
 		}},
 	}
 	for _, l := range lookups {
-		ds, err := latencies(n, func(int) error { return l.call() })
+		both, err := interleavedLatencies(n, func(int) error { return l.call() }, ping)
 		if err != nil {
 			return fmt.Errorf("%s: %w", l.name, err)
 		}
+		ds, ping := both[0], both[1]
 		p50, p99 := ms(percentile(ds, 0.5)), ms(percentile(ds, 0.99))
 		pingP50, pingP99 := ms(percentile(ping, 0.5)), ms(percentile(ping, 0.99))
 		b.add(benchreport.Measurement{Name: "lookup_" + l.name + "_p50", Value: p50, Unit: "ms",
@@ -408,28 +416,22 @@ func (b *benchRun) measureLineage() error {
 		return err
 	}
 	b.logf("lineage: %d calls each way", lineageCalls)
-	measured := map[string]struct {
-		trips float64
-		p95   float64
-	}{}
-	for _, way := range []struct {
-		name string
-		fn   func() error
-	}{{"ours", ours}, {"per_version", perVersion}} {
-		if err := way.fn(); err != nil { // warm the statement cache
-			return err
-		}
+	// Round trips are counted on one call each; the latencies alternate
+	// the two ways, after one call each has warmed the statement cache.
+	var trips [2]float64
+	for i, fn := range []func() error{ours, perVersion} {
 		before := counter.n.Load()
-		ds, err := latencies(lineageCalls, func(int) error { return way.fn() })
-		if err != nil {
+		if err := fn(); err != nil {
 			return err
 		}
-		measured[way.name] = struct {
-			trips float64
-			p95   float64
-		}{float64(counter.n.Load()-before) / lineageCalls, ms(percentile(ds, 0.95))}
+		trips[i] = float64(counter.n.Load() - before)
 	}
-	o, n := measured["ours"], measured["per_version"]
+	ds, err := interleavedLatencies(lineageCalls, func(int) error { return ours() }, func(int) error { return perVersion() })
+	if err != nil {
+		return err
+	}
+	type measured struct{ trips, p95 float64 }
+	o, n := measured{trips[0], ms(percentile(ds[0], 0.95))}, measured{trips[1], ms(percentile(ds[1], 0.95))}
 	b.add(benchreport.Measurement{Name: "lineage_round_trips", Value: o.trips, Unit: "round trips",
 		Baseline: "one query per version (N+1)", BaselineValue: n.trips, Ratio: benchreport.Ratio(o.trips, n.trips),
 		Target: "at most 3 round trips", Met: o.trips <= 3})
@@ -515,24 +517,20 @@ func (b *benchRun) measureCheck(tenthURL string) error {
 	return nil
 }
 
-// timeCheck runs every check and the count three times each and returns
-// the medians.
+// timeCheck runs every check and the count, in turn, three times each and
+// returns the medians.
 func timeCheck(ctx context.Context, q *registrydb.Queries) (check, count time.Duration, err error) {
-	checks, err := latencies(3, func(int) error {
+	ds, err := interleavedLatencies(3, func(int) error {
 		_, failed, err := runChecks(ctx, q)
 		if err == nil && failed {
 			err = fmt.Errorf("mlreg check found errors in the synthetic registry")
 		}
 		return err
-	})
+	}, func(int) error { _, err := q.TrainingRunCount(ctx); return err })
 	if err != nil {
 		return 0, 0, err
 	}
-	counts, err := latencies(3, func(int) error { _, err := q.TrainingRunCount(ctx); return err })
-	if err != nil {
-		return 0, 0, err
-	}
-	return checks[1], counts[1], nil
+	return ds[0][1], ds[1][1], nil
 }
 
 // tenthOf is size with every count divided by ten, as far as the generator
