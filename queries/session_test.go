@@ -87,3 +87,39 @@ func TestSessionSetActorNamesTheAuditActor(t *testing.T) {
 		t.Errorf("actor of an insert after the transaction = %q, want the database user", got)
 	}
 }
+
+// TestSessionSetWorkMemIsTransactionLocal raises work_mem in a transaction:
+// its statements see the new value, the connection after it the old one,
+// and a value that is not a size is refused.
+func TestSessionSetWorkMemIsTransactionLocal(t *testing.T) {
+	t.Parallel()
+	ctx, pool, _, _ := setup(t)
+	conn, err := pool.Acquire(ctx)
+	must(t, err)
+	defer conn.Release()
+
+	const read = "SELECT current_setting('work_mem')"
+	workMem := func(row pgx.Row) string {
+		var s string
+		must(t, row.Scan(&s))
+		return s
+	}
+	before := workMem(conn.QueryRow(ctx, read))
+	tx, err := conn.Begin(ctx)
+	must(t, err)
+	must(t, registrydb.New(tx).SessionSetWorkMem(ctx, "64MB"))
+	if got := workMem(tx.QueryRow(ctx, read)); got != "64MB" {
+		t.Errorf("work_mem in the transaction = %q, want 64MB", got)
+	}
+	must(t, tx.Commit(ctx))
+	if got := workMem(conn.QueryRow(ctx, read)); got != before {
+		t.Errorf("work_mem after the transaction = %q, want %q as before it", got, before)
+	}
+
+	tx, err = conn.Begin(ctx)
+	must(t, err)
+	defer tx.Rollback(ctx)
+	if err := registrydb.New(tx).SessionSetWorkMem(ctx, "plenty"); err == nil {
+		t.Error("SessionSetWorkMem(plenty) succeeded, want invalid_parameter_value")
+	}
+}

@@ -482,7 +482,7 @@ func (b *benchRun) lineageModel() (string, error) {
 // count of its runs, and against the same checks at a tenth of the size.
 func (b *benchRun) measureCheck(tenthURL string) error {
 	b.logf("check over the whole registry")
-	checkTime, countTime, err := timeCheck(b.ctx, b.q)
+	checkTime, countTime, err := timeCheck(b.ctx, b.pool)
 	if err != nil {
 		return err
 	}
@@ -506,8 +506,7 @@ func (b *benchRun) measureCheck(tenthURL string) error {
 	if _, err := psql(b.ctx, tenthURL, "ANALYZE"); err != nil { // as the main database was after its reload
 		return err
 	}
-	q := registrydb.New(pool)
-	tenthTime, _, err := timeCheck(b.ctx, q)
+	tenthTime, _, err := timeCheck(b.ctx, pool)
 	if err != nil {
 		return err
 	}
@@ -519,9 +518,10 @@ func (b *benchRun) measureCheck(tenthURL string) error {
 
 // timeCheck runs every check and the count, in turn, three times each and
 // returns the medians.
-func timeCheck(ctx context.Context, q *registrydb.Queries) (check, count time.Duration, err error) {
+func timeCheck(ctx context.Context, pool *pgxpool.Pool) (check, count time.Duration, err error) {
+	q := registrydb.New(pool)
 	ds, err := interleavedLatencies(3, func(int) error {
-		_, failed, err := runChecks(ctx, q)
+		_, failed, err := runChecks(ctx, pool)
 		if err == nil && failed {
 			err = fmt.Errorf("mlreg check found errors in the synthetic registry")
 		}

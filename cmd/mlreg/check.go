@@ -8,7 +8,11 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/mlplatform/model-registry/gen/registrydb"
+	"github.com/mlplatform/model-registry/registry"
 )
 
 // finding is one offending row of one check.
@@ -64,22 +68,37 @@ func integrityChecks(q *registrydb.Queries) []integrityCheck {
 	}
 }
 
-// runChecks runs every check and returns the findings and whether any is an error.
-func runChecks(ctx context.Context, q *registrydb.Queries) ([]finding, bool, error) {
-	var all []finding
-	failed := false
-	for _, c := range integrityChecks(q) {
-		fs, err := c.run(ctx, q)
-		if err != nil {
-			return nil, false, fmt.Errorf("check %s: %w", c.name, err)
+// checkWorkMem is the work_mem of the checks' transaction. A hash of every
+// run id of the large registry (1 M) needs about 60 MB; at the 4MB default
+// the anti-joins spill to temporary files and check grows faster than the
+// registry.
+const checkWorkMem = "64MB"
+
+// runChecks runs every check and returns the findings and whether any is an
+// error. All of them read one snapshot, in a read-only REPEATABLE READ
+// transaction, so a change committed half-way cannot show in one check and
+// not in another.
+func runChecks(ctx context.Context, pool *pgxpool.Pool) (all []finding, failed bool, err error) {
+	snapshot := registry.TxOptions{TxOptions: pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}}
+	err = registry.WithTx(ctx, pool, snapshot, func(q *registrydb.Queries) error {
+		all, failed = nil, false
+		if err := q.SessionSetWorkMem(ctx, checkWorkMem); err != nil {
+			return err
 		}
-		for _, f := range fs {
-			f.Check, f.Severity = c.name, c.severity
-			all = append(all, f)
-			failed = failed || c.severity == "error"
+		for _, c := range integrityChecks(q) {
+			fs, err := c.run(ctx, q)
+			if err != nil {
+				return fmt.Errorf("check %s: %w", c.name, err)
+			}
+			for _, f := range fs {
+				f.Check, f.Severity = c.name, c.severity
+				all = append(all, f)
+				failed = failed || c.severity == "error"
+			}
 		}
-	}
-	return all, failed, nil
+		return nil
+	})
+	return all, failed, err
 }
 
 func cmdCheck(ctx context.Context, e env, args []string) error {
@@ -98,7 +117,7 @@ func cmdCheck(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	findings, failed, err := runChecks(ctx, registrydb.New(pool))
+	findings, failed, err := runChecks(ctx, pool)
 	if err != nil {
 		return err
 	}

@@ -283,6 +283,9 @@ type Querier interface {
 	RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]RunDatasetListByRunRow, error)
 	// Names who acts in this transaction (registry.actor), for the audit trail.
 	SessionSetActor(ctx context.Context, actor string) error
+	// Raises work_mem for this transaction only: the integrity checks' hash
+	// anti-joins over every run and link spill to disk at the 4MB default.
+	SessionSetWorkMem(ctx context.Context, workMem string) error
 	TagCreate(ctx context.Context, arg TagCreateParams) (Tag, error)
 	// Detaches the tag from every model and dataset (ON DELETE CASCADE).
 	TagDelete(ctx context.Context, tagID uuid.UUID) (int64, error)

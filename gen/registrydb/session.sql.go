@@ -31,3 +31,14 @@ func (q *Queries) SessionSetActor(ctx context.Context, actor string) error {
 	_, err := q.db.Exec(ctx, sessionSetActor, actor)
 	return err
 }
+
+const sessionSetWorkMem = `-- name: SessionSetWorkMem :exec
+SELECT set_config('work_mem', $1::text, true)
+`
+
+// Raises work_mem for this transaction only: the integrity checks' hash
+// anti-joins over every run and link spill to disk at the 4MB default.
+func (q *Queries) SessionSetWorkMem(ctx context.Context, workMem string) error {
+	_, err := q.db.Exec(ctx, sessionSetWorkMem, workMem)
+	return err
+}
