@@ -281,7 +281,7 @@ func (b *benchRun) insertOneByOne(n int) (float64, error) {
 // interleavedLatencies calls each of fns in turn, n rounds, and returns
 // each one's sorted durations. Taking a measurement and its baseline in
 // alternation gives both the same moments of a machine whose load drifts.
-func interleavedLatencies(n int, fns ...func(i int) error) ([][]time.Duration, error) {
+func interleavedLatencies(n int, fns ...func() error) ([][]time.Duration, error) {
 	ds := make([][]time.Duration, len(fns))
 	for j := range fns {
 		ds[j] = make([]time.Duration, n)
@@ -289,7 +289,7 @@ func interleavedLatencies(n int, fns ...func(i int) error) ([][]time.Duration, e
 	for i := range n {
 		for j, fn := range fns {
 			start := time.Now()
-			if err := fn(i); err != nil {
+			if err := fn(); err != nil {
 				return nil, err
 			}
 			ds[j][i] = time.Since(start)
@@ -316,7 +316,7 @@ func (b *benchRun) measureLookups(n int) error {
 	models, versions := b.gen.Models(), b.gen.Versions()
 	rng := rand.New(rand.NewPCG(1, 2))
 	b.logf("point lookups: %d calls each", n)
-	ping := func(int) error { _, err := b.q.Ping(b.ctx); return err }
+	ping := func() error { _, err := b.q.Ping(b.ctx); return err }
 	lookups := []struct {
 		name string
 		call func() error
@@ -335,7 +335,7 @@ func (b *benchRun) measureLookups(n int) error {
 		}},
 	}
 	for _, l := range lookups {
-		both, err := interleavedLatencies(n, func(int) error { return l.call() }, ping)
+		both, err := interleavedLatencies(n, l.call, ping)
 		if err != nil {
 			return fmt.Errorf("%s: %w", l.name, err)
 		}
@@ -426,18 +426,17 @@ func (b *benchRun) measureLineage() error {
 		}
 		trips[i] = float64(counter.n.Load() - before)
 	}
-	ds, err := interleavedLatencies(lineageCalls, func(int) error { return ours() }, func(int) error { return perVersion() })
+	ds, err := interleavedLatencies(lineageCalls, ours, perVersion)
 	if err != nil {
 		return err
 	}
-	type measured struct{ trips, p95 float64 }
-	o, n := measured{trips[0], ms(percentile(ds[0], 0.95))}, measured{trips[1], ms(percentile(ds[1], 0.95))}
-	b.add(benchreport.Measurement{Name: "lineage_round_trips", Value: o.trips, Unit: "round trips",
-		Baseline: "one query per version (N+1)", BaselineValue: n.trips, Ratio: benchreport.Ratio(o.trips, n.trips),
-		Target: "at most 3 round trips", Met: o.trips <= 3})
-	b.add(benchreport.Measurement{Name: "lineage_p95", Value: o.p95, Unit: "ms",
-		Baseline: "one query per version (N+1) p95", BaselineValue: n.p95, Ratio: benchreport.Ratio(o.p95, n.p95),
-		Target: "p95 under 10 ms", Met: o.p95 < 10})
+	oursP95, perVersionP95 := ms(percentile(ds[0], 0.95)), ms(percentile(ds[1], 0.95))
+	b.add(benchreport.Measurement{Name: "lineage_round_trips", Value: trips[0], Unit: "round trips",
+		Baseline: "one query per version (N+1)", BaselineValue: trips[1], Ratio: benchreport.Ratio(trips[0], trips[1]),
+		Target: "at most 3 round trips", Met: trips[0] <= 3})
+	b.add(benchreport.Measurement{Name: "lineage_p95", Value: oursP95, Unit: "ms",
+		Baseline: "one query per version (N+1) p95", BaselineValue: perVersionP95, Ratio: benchreport.Ratio(oursP95, perVersionP95),
+		Target: "p95 under 10 ms", Met: oursP95 < 10})
 	return nil
 }
 
@@ -520,13 +519,13 @@ func (b *benchRun) measureCheck(tenthURL string) error {
 // returns the medians.
 func timeCheck(ctx context.Context, pool *pgxpool.Pool) (check, count time.Duration, err error) {
 	q := registrydb.New(pool)
-	ds, err := interleavedLatencies(3, func(int) error {
+	ds, err := interleavedLatencies(3, func() error {
 		_, failed, err := runChecks(ctx, pool)
 		if err == nil && failed {
 			err = fmt.Errorf("mlreg check found errors in the synthetic registry")
 		}
 		return err
-	}, func(int) error { _, err := q.TrainingRunCount(ctx); return err })
+	}, func() error { _, err := q.TrainingRunCount(ctx); return err })
 	if err != nil {
 		return 0, 0, err
 	}

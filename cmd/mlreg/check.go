@@ -25,12 +25,12 @@ type finding struct {
 
 type integrityCheck struct {
 	name, severity string
-	run            func(context.Context, *registrydb.Queries) ([]finding, error)
+	run            func(context.Context) ([]finding, error)
 }
 
 // rowsOf adapts a generated integrity query: every one returns (subject, detail).
-func rowsOf[R any](query func(context.Context) ([]R, error), fields func(R) (string, string)) func(context.Context, *registrydb.Queries) ([]finding, error) {
-	return func(ctx context.Context, _ *registrydb.Queries) ([]finding, error) {
+func rowsOf[R any](query func(context.Context) ([]R, error), fields func(R) (string, string)) func(context.Context) ([]finding, error) {
+	return func(ctx context.Context) ([]finding, error) {
 		rows, err := query(ctx)
 		if err != nil {
 			return nil, err
@@ -86,7 +86,7 @@ func runChecks(ctx context.Context, pool *pgxpool.Pool) (all []finding, failed b
 			return err
 		}
 		for _, c := range integrityChecks(q) {
-			fs, err := c.run(ctx, q)
+			fs, err := c.run(ctx)
 			if err != nil {
 				return fmt.Errorf("check %s: %w", c.name, err)
 			}
