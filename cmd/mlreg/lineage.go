@@ -117,22 +117,33 @@ func buildLineage(ctx context.Context, q *registrydb.Queries, modelID uuid.UUID,
 		}
 		index[v.VersionID] = &out[i]
 	}
-	// A run's rows are adjacent (the query orders by run), so a new run id
-	// starts a new entry and later rows extend the version's last run.
-	var last uuid.UUID
-	for _, r := range runs {
+	for _, rows := range groupRuns(runs) {
+		r := rows[0]
+		run := LineageRun{RunID: r.RunID, Name: deref(r.RunName), Status: r.Status,
+			Accuracy: r.Accuracy, F1Score: r.F1Score, Loss: r.Loss, Datasets: []LineageDataset{}}
+		for _, d := range rows {
+			if d.DatasetName != nil {
+				run.Datasets = append(run.Datasets, LineageDataset{Name: *d.DatasetName, Role: deref(d.DatasetRole), ContainsPII: d.ContainsPii != nil && *d.ContainsPii})
+			}
+		}
 		v := index[r.VersionID]
-		if len(v.Runs) == 0 || r.RunID != last {
-			v.Runs = append(v.Runs, LineageRun{RunID: r.RunID, Name: deref(r.RunName), Status: r.Status,
-				Accuracy: r.Accuracy, F1Score: r.F1Score, Loss: r.Loss, Datasets: []LineageDataset{}})
-			last = r.RunID
-		}
-		run := &v.Runs[len(v.Runs)-1]
-		if r.DatasetName != nil {
-			run.Datasets = append(run.Datasets, LineageDataset{Name: *r.DatasetName, Role: deref(r.DatasetRole), ContainsPII: r.ContainsPii != nil && *r.ContainsPii})
-		}
+		v.Runs = append(v.Runs, run)
 	}
 	return out, nil
+}
+
+// groupRuns splits LineageRunsByModel's rows into runs, in the query's
+// order: a run's rows (one per dataset it used, or one with NULL dataset
+// columns) are adjacent, as the query orders by run.
+func groupRuns(rows []registrydb.LineageRunsByModelRow) [][]registrydb.LineageRunsByModelRow {
+	var runs [][]registrydb.LineageRunsByModelRow
+	for i, r := range rows {
+		if i == 0 || r.RunID != rows[i-1].RunID {
+			runs = append(runs, nil)
+		}
+		runs[len(runs)-1] = append(runs[len(runs)-1], r)
+	}
+	return runs
 }
 
 func deref(s *string) string {

@@ -195,31 +195,28 @@ func buildOpenLineage(ctx context.Context, q *registrydb.Queries, model registry
 		row    registrydb.LineageRunsByModelRow
 		inputs []OpenLineageDataset
 	}
-	runs := map[uuid.UUID]*run{}
 	byVersion := map[uuid.UUID][]*run{}
-	for _, r := range rows {
-		rr := runs[r.RunID]
-		if rr == nil {
-			rr = &run{row: r, inputs: []OpenLineageDataset{}}
-			runs[r.RunID] = rr
-			byVersion[r.VersionID] = append(byVersion[r.VersionID], rr)
+	for _, group := range groupRuns(rows) {
+		rr := &run{row: group[0], inputs: []OpenLineageDataset{}}
+		byVersion[rr.row.VersionID] = append(byVersion[rr.row.VersionID], rr)
+		for _, r := range group {
+			if r.DatasetID == nil {
+				continue
+			}
+			location := deref(r.StorageLocation)
+			in := OpenLineageDataset{Namespace: datasetNamespace(location), Name: deref(r.DatasetName)}
+			in.Facets.DataSource = &DatasourceFacet{
+				BaseFacet: BaseFacet{Producer: olProducer, SchemaURL: olDatasourceFacetSchema},
+				Name:      in.Namespace, URI: location}
+			if r.DataVersion != nil {
+				in.Facets.Version = &VersionFacet{
+					BaseFacet:      BaseFacet{Producer: olProducer, SchemaURL: olVersionFacetSchema},
+					DatasetVersion: *r.DataVersion}
+			}
+			in.Facets.DatasetUsage = &DatasetUsageFacet{BaseFacet: customFacet("DatasetUsageFacet"),
+				Role: deref(r.DatasetRole), DatasetVersion: r.DataVersion, ContainsPII: r.ContainsPii != nil && *r.ContainsPii}
+			rr.inputs = append(rr.inputs, in)
 		}
-		if r.DatasetID == nil {
-			continue
-		}
-		location := deref(r.StorageLocation)
-		in := OpenLineageDataset{Namespace: datasetNamespace(location), Name: deref(r.DatasetName)}
-		in.Facets.DataSource = &DatasourceFacet{
-			BaseFacet: BaseFacet{Producer: olProducer, SchemaURL: olDatasourceFacetSchema},
-			Name:      in.Namespace, URI: location}
-		if r.DataVersion != nil {
-			in.Facets.Version = &VersionFacet{
-				BaseFacet:      BaseFacet{Producer: olProducer, SchemaURL: olVersionFacetSchema},
-				DatasetVersion: *r.DataVersion}
-		}
-		in.Facets.DatasetUsage = &DatasetUsageFacet{BaseFacet: customFacet("DatasetUsageFacet"),
-			Role: deref(r.DatasetRole), DatasetVersion: r.DataVersion, ContainsPII: r.ContainsPii != nil && *r.ContainsPii}
-		rr.inputs = append(rr.inputs, in)
 	}
 
 	var events []OpenLineageEvent
