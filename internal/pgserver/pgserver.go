@@ -44,8 +44,8 @@ func (s *Server) Stop() error {
 // that work in a database of their own (migrate.Up creates it).
 func (s *Server) DatabaseURL(name string) (string, error) {
 	u, err := url.Parse(s.URL)
-	if err != nil {
-		return "", fmt.Errorf("server URL: %w", err)
+	if err != nil { // url.Parse's error repeats the URL, password and all
+		return "", errors.New("server URL is malformed")
 	}
 	u.Path = "/" + name
 	return u.String(), nil

@@ -156,19 +156,18 @@ func NewURLForMain() (string, error) {
 	if err := startServer(); err != nil {
 		return "", fmt.Errorf("pgtest: %w", err)
 	}
-	u, err := url.Parse(server.URL)
-	if err != nil {
-		return "", fmt.Errorf("pgtest: %s is not a URL", URLVar)
-	}
 	name := "pgtest_main_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	u.Path = "/" + name
+	dbURL, err := server.DatabaseURL(name)
+	if err != nil {
+		return "", fmt.Errorf("pgtest: %s: %w", URLVar, err)
+	}
 	mainDatabasesMu.Lock()
 	mainDatabases = append(mainDatabases, name)
 	mainDatabasesMu.Unlock()
-	if err := migrate.Up(u.String(), io.Discard); err != nil { // creates the database first
+	if err := migrate.Up(dbURL, io.Discard); err != nil { // creates the database first
 		return "", fmt.Errorf("pgtest: migrating %s: %w", name, err)
 	}
-	return u.String(), nil
+	return dbURL, nil
 }
 
 // dropMainDatabases drops what NewURLForMain created, ending its sessions.

@@ -184,12 +184,11 @@ type modelPlan struct {
 }
 
 type versionPlan struct {
-	model     int32
-	firstRun  int64
-	nRuns     int32
-	liveProd  bool // the version has active production deployments
-	newest    bool
-	framework string
+	model    int32
+	firstRun int64
+	nRuns    int32
+	liveProd bool // the version has active production deployments
+	newest   bool
 }
 
 // New plans a synthetic registry of the given size from seed.
@@ -662,7 +661,7 @@ func (g *Generator) planModels(r *rand.Rand) {
 				v.DeprecationReason = ptr("never promoted")
 			}
 			g.versions = append(g.versions, v)
-			g.vp = append(g.vp, versionPlan{model: int32(mi), liveProd: i == prod, newest: i == n-1, framework: framework})
+			g.vp = append(g.vp, versionPlan{model: int32(mi), liveProd: i == prod, newest: i == n-1})
 			g.planApprovals(r, compliance, i, prod, &v, model.CreatedBy)
 		}
 	}
