@@ -378,12 +378,12 @@ func (b *benchRun) measureLineage() error {
 		return err
 	}
 	counter := &queryCounter{}
-	cfg, err := pgxpool.ParseConfig(b.url)
+	cfg, err := poolConfig(b.url) // as mlreg lineage connects, plus the counter
 	if err != nil {
 		return err
 	}
 	cfg.ConnConfig.Tracer = counter
-	pool, err := pgxpool.NewWithConfig(b.ctx, cfg)
+	pool, err := connectWith(b.ctx, cfg)
 	if err != nil {
 		return err
 	}
