@@ -98,7 +98,7 @@ func TestAuditOfTruncate(t *testing.T) {
 	}
 	rows := auditRows(t, q, "dataset_tags")
 	if len(rows) == 0 || rows[0].Action != "TRUNCATE" || string(rows[0].RowKey) != "{}" {
-		t.Fatalf("newest dataset_tags audit row: %+v", rows[0])
+		t.Fatalf("dataset_tags audit rows, newest first: %+v", rows)
 	}
 }
 

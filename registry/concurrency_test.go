@@ -370,4 +370,19 @@ func TestWithTxRetriesDeadlocks(t *testing.T) {
 	if retries.Load() != 1 {
 		t.Fatalf("%d retries, want exactly 1 (the deadlock victim)", retries.Load())
 	}
+	// The victim's second run commits last, so both teams carry its value:
+	// a transaction that landed only in part would leave them different.
+	var costCenters [2]string
+	for i, id := range teams {
+		team, err := q.TeamGetByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if team.CostCenter != nil {
+			costCenters[i] = *team.CostCenter
+		}
+	}
+	if costCenters[0] != costCenters[1] || (costCenters[0] != "0" && costCenters[0] != "1") {
+		t.Errorf("cost centers after both transactions: %q, want one transaction's value on both teams", costCenters)
+	}
 }
