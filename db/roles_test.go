@@ -3,9 +3,14 @@ package db_test
 import (
 	"context"
 	"fmt"
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/mlplatform/model-registry/gen/registrydb"
+	"github.com/mlplatform/model-registry/internal/regtest"
 )
 
 // asRole runs stmt as role (SET LOCAL ROLE) in a transaction that is rolled
@@ -97,19 +102,23 @@ func TestWritesAsWriterAreAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	for _, stmt := range []string{
-		"SET LOCAL ROLE registry_writer",
-		"SELECT set_config('registry.actor', 'writer-app', true)",
-		"INSERT INTO teams (team_name) VALUES ('writers')",
-		"RESET ROLE",
-	} {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
+	q := registrydb.New(tx)
+	if _, err := tx.Exec(ctx, "SET LOCAL ROLE registry_writer"); err != nil {
+		t.Fatal(err)
 	}
-	var actor string
-	if err := tx.QueryRow(ctx, "SELECT actor FROM audit_log WHERE table_name = 'teams' AND new_row->>'team_name' = 'writers'").Scan(&actor); err != nil || actor != "writer-app" {
-		t.Fatalf("audit row of the writer's insert: actor %q, %v", actor, err)
+	if err := q.SessionSetActor(ctx, "writer-app"); err != nil {
+		t.Fatal(err)
+	}
+	team, err := q.TeamCreate(ctx, registrydb.TeamCreateParams{TeamName: "writers"})
+	if err != nil {
+		t.Fatalf("TeamCreate as registry_writer: %v", err)
+	}
+	if _, err := tx.Exec(ctx, "RESET ROLE"); err != nil { // the writer may not read audit_log
+		t.Fatal(err)
+	}
+	rows, err := q.AuditLogList(ctx, registrydb.AuditLogListParams{TableName: regtest.Ptr("teams"), BeforeID: math.MaxInt64, MaxRows: 1})
+	if err != nil || len(rows) != 1 || rows[0].Actor != "writer-app" || !strings.Contains(string(rows[0].RowKey), team.TeamID.String()) {
+		t.Fatalf("audit row of the writer's insert: %+v, %v", rows, err)
 	}
 }
 
