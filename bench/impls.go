@@ -55,7 +55,7 @@ type handModel struct {
 	RiskLevel          *string
 	ComplianceRequired *bool
 	GithubRepo         *string
-	DocumentationUrl   *string
+	DocumentationURL   *string
 	CreatedAt          *time.Time
 	UpdatedAt          *time.Time
 	CreatedBy          *string
@@ -68,7 +68,7 @@ const handColumns = `model_id, model_name, display_name, description, objective,
 
 func (m *handModel) fields() []any {
 	return []any{&m.ModelID, &m.ModelName, &m.DisplayName, &m.Description, &m.Objective, &m.TeamID, &m.PrimaryContact,
-		&m.SecondaryContact, &m.BusinessUnit, &m.RiskLevel, &m.ComplianceRequired, &m.GithubRepo, &m.DocumentationUrl,
+		&m.SecondaryContact, &m.BusinessUnit, &m.RiskLevel, &m.ComplianceRequired, &m.GithubRepo, &m.DocumentationURL,
 		&m.CreatedAt, &m.UpdatedAt, &m.CreatedBy, &m.CreatedByUserID}
 }
 
@@ -118,7 +118,7 @@ type gormModel struct {
 	RiskLevel          *string `gorm:"default:medium"`
 	ComplianceRequired *bool   `gorm:"default:false"`
 	GithubRepo         *string
-	DocumentationUrl   *string
+	DocumentationURL   *string
 	CreatedAt          *time.Time `gorm:"autoCreateTime:false;default:now()"`
 	UpdatedAt          *time.Time `gorm:"autoUpdateTime:false;default:now()"`
 	CreatedBy          *string    `gorm:"default:CURRENT_USER"`

@@ -168,7 +168,7 @@ func TestLatestVersionViewUsesSemanticOrder(t *testing.T) {
 	_, q, f := newFixture(t)
 	for _, v := range []string{"10.0.0", "9.0.0", "10.0.0-rc1", "10.1.0", "2.0.0"} {
 		mv, err := q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{
-			ModelID: f.ModelID, Semver: v, ArtifactUri: "s3://x/" + v, Framework: "onnx", RegisteredBy: "t"})
+			ModelID: f.ModelID, Semver: v, ArtifactURI: "s3://x/" + v, Framework: "onnx", RegisteredBy: "t"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -42,7 +42,7 @@ func deploy(ctx context.Context, q *registrydb.Queries, versionID uuid.UUID, env
 func registerVersion(t *testing.T, q *registrydb.Queries, modelID uuid.UUID, semver string) registrydb.ModelVersion {
 	t.Helper()
 	v, err := q.ModelVersionRegister(context.Background(), registrydb.ModelVersionRegisterParams{
-		ModelID: modelID, Semver: semver, ArtifactUri: "s3://t/" + semver, Framework: "onnx", RegisteredBy: "t",
+		ModelID: modelID, Semver: semver, ArtifactURI: "s3://t/" + semver, Framework: "onnx", RegisteredBy: "t",
 	})
 	if err != nil {
 		t.Fatal(err)

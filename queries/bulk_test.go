@@ -53,21 +53,21 @@ func TestBulkLoadCopyFrom(t *testing.T) {
 	copied("models", n, err, len(models))
 	fraud, upsell := models[0].ModelID, models[1].ModelID
 	versions := []registrydb.ModelVersionInsertManyCopyFromParams{
-		{VersionID: uuid.New(), ModelID: fraud, Semver: "0.9.0", ArtifactUri: "s3://bulk/0.9.0/", Framework: "xgboost", Status: "deprecated",
+		{VersionID: uuid.New(), ModelID: fraud, Semver: "0.9.0", ArtifactURI: "s3://bulk/0.9.0/", Framework: "xgboost", Status: "deprecated",
 			RegisteredBy: "bulk.ann", RegisteredAt: at(time.Hour), DeprecatedAt: at(3 * time.Hour), DeprecationReason: ptr("superseded")},
-		{VersionID: uuid.New(), ModelID: fraud, Semver: "1.0.0", ArtifactUri: "s3://bulk/1.0.0/", Framework: "xgboost", Status: "deployed",
+		{VersionID: uuid.New(), ModelID: fraud, Semver: "1.0.0", ArtifactURI: "s3://bulk/1.0.0/", Framework: "xgboost", Status: "deployed",
 			RegisteredBy: "bulk.ann", RegisteredAt: at(2 * time.Hour), PromotedToProductionAt: at(3 * time.Hour), BenchmarkAccuracy: regtest.Ptr(0.97)},
-		{VersionID: uuid.New(), ModelID: upsell, Semver: "2.0.0", ArtifactUri: "s3://bulk/2.0.0/", Framework: "lightgbm", Status: "registered",
+		{VersionID: uuid.New(), ModelID: upsell, Semver: "2.0.0", ArtifactURI: "s3://bulk/2.0.0/", Framework: "lightgbm", Status: "registered",
 			RegisteredBy: "bulk.bob", RegisteredAt: at(2 * time.Hour)},
 	}
 	n, err = q.ModelVersionInsertManyCopyFrom(ctx, versions)
 	copied("model versions", n, err, len(versions))
 	datasets := []registrydb.DatasetInsertManyCopyFromParams{
 		{DatasetID: uuid.New(), DatasetName: "bulk_txns", DisplayName: "Transactions", StorageLocation: "s3://bulk/txns/", StorageFormat: ptr("parquet"),
-			TeamID: &teams[0].TeamID, RowCount: regtest.Ptr[int64](1_000_000), ContainsPii: regtest.Ptr(true), DataClassification: ptr("restricted"),
+			TeamID: &teams[0].TeamID, RowCount: regtest.Ptr[int64](1_000_000), ContainsPII: regtest.Ptr(true), DataClassification: ptr("restricted"),
 			CreatedAt: at(0), CreatedBy: ptr("bulk.ann")},
 		{DatasetID: uuid.New(), DatasetName: "bulk_clicks", DisplayName: "Clicks", StorageLocation: "s3://bulk/clicks/",
-			ContainsPii: regtest.Ptr(false), DataClassification: ptr("internal"), CreatedAt: at(0), CreatedBy: ptr("bulk.bob")},
+			ContainsPII: regtest.Ptr(false), DataClassification: ptr("internal"), CreatedAt: at(0), CreatedBy: ptr("bulk.bob")},
 	}
 	n, err = q.DatasetInsertManyCopyFrom(ctx, datasets)
 	copied("datasets", n, err, len(datasets))
@@ -88,7 +88,7 @@ func TestBulkLoadCopyFrom(t *testing.T) {
 	prod := res(q.EnvironmentGetByName(ctx, "prod")).must(t)
 	dev := res(q.EnvironmentGetByName(ctx, "dev")).must(t)
 	deployments := []registrydb.DeploymentInsertManyCopyFromParams{
-		{DeploymentID: uuid.New(), VersionID: versions[1].VersionID, EnvironmentID: prod.EnvironmentID, EndpointUrl: ptr("https://prod/fraud"),
+		{DeploymentID: uuid.New(), VersionID: versions[1].VersionID, EnvironmentID: prod.EnvironmentID, EndpointURL: ptr("https://prod/fraud"),
 			Replicas: ptr32(3), DeployedAt: at(3 * time.Hour), DeployedBy: "bulk.ann", Status: "active", TrafficPercentage: ptr32(100)},
 		{DeploymentID: uuid.New(), VersionID: versions[2].VersionID, EnvironmentID: dev.EnvironmentID, Replicas: ptr32(1),
 			DeployedAt: at(3 * time.Hour), DeployedBy: "bulk.bob", UndeployedAt: at(4 * time.Hour), UndeployedBy: ptr("bulk.bob"),
@@ -140,7 +140,7 @@ func TestBulkLoadCopyFrom(t *testing.T) {
 	if v := res(q.ModelVersionGetByID(ctx, versions[0].VersionID)).must(t); v.Status != "deprecated" || deref(v.DeprecationReason) != "superseded" {
 		t.Errorf("copied deprecated version = %+v", v)
 	}
-	if d := res(q.DatasetGetByName(ctx, "bulk_txns")).must(t); d.DatasetID != datasets[0].DatasetID || deref(d.ContainsPii) != true || deref(d.RowCount) != int64(1_000_000) {
+	if d := res(q.DatasetGetByName(ctx, "bulk_txns")).must(t); d.DatasetID != datasets[0].DatasetID || deref(d.ContainsPII) != true || deref(d.RowCount) != int64(1_000_000) {
 		t.Errorf("copied dataset = %+v", d)
 	}
 	if e := res(q.ExperimentGetByName(ctx, "bulk-fraud-sweep")).must(t); e.ExperimentID != experiments[0].ExperimentID || e.ModelID == nil || *e.ModelID != fraud {

@@ -19,7 +19,7 @@ func TestDatasets(t *testing.T) {
 	})).must(t)
 	// NULL for contains_pii and data_classification gives the defaults.
 	if clicks.DatasetName != "clicks-2025" || deref(clicks.StorageFormat) != "csv" || deref(clicks.RowCount) != int64(1200) ||
-		deref(clicks.ContainsPii) != false || deref(clicks.DataClassification) != "internal" || clicks.CreatedBy == nil {
+		deref(clicks.ContainsPII) != false || deref(clicks.DataClassification) != "internal" || clicks.CreatedBy == nil {
 		t.Errorf("DatasetCreate returned %+v", clicks)
 	}
 	res(q.DatasetCreate(ctx, registrydb.DatasetCreateParams{DatasetName: "zeta_events", DisplayName: "Zeta", StorageLocation: "s3://data/zeta/"})).must(t)
@@ -61,9 +61,9 @@ func TestDatasets(t *testing.T) {
 
 	refreshed := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	upd := res(q.DatasetUpdate(ctx, registrydb.DatasetUpdateParams{
-		DatasetID: clicks.DatasetID, RowCount: regtest.Ptr[int64](5000), ContainsPii: regtest.Ptr(true), LastUpdatedAt: &refreshed,
+		DatasetID: clicks.DatasetID, RowCount: regtest.Ptr[int64](5000), ContainsPII: regtest.Ptr(true), LastUpdatedAt: &refreshed,
 	})).must(t)
-	if deref(upd.RowCount) != int64(5000) || deref(upd.ContainsPii) != true || upd.LastUpdatedAt == nil || !upd.LastUpdatedAt.Equal(refreshed) ||
+	if deref(upd.RowCount) != int64(5000) || deref(upd.ContainsPII) != true || upd.LastUpdatedAt == nil || !upd.LastUpdatedAt.Equal(refreshed) ||
 		deref(upd.StorageFormat) != "csv" || deref(upd.DataClassification) != "internal" {
 		t.Errorf("DatasetUpdate = %+v", upd)
 	}
@@ -94,9 +94,9 @@ func TestDatasetUpsertByNameIsIdempotent(t *testing.T) {
 	if second.DatasetID != first.DatasetID || second.StorageLocation != "s3://data/labels/v1/" || !second.CreatedAt.Equal(*first.CreatedAt) {
 		t.Errorf("second upsert = %+v, want %+v", second, first)
 	}
-	params.StorageLocation, params.ContainsPii, params.CreatedBy = "s3://data/labels/v2/", regtest.Ptr(true), ptr("bob")
+	params.StorageLocation, params.ContainsPII, params.CreatedBy = "s3://data/labels/v2/", regtest.Ptr(true), ptr("bob")
 	third := res(q.DatasetUpsertByName(ctx, params)).must(t)
-	if third.DatasetID != first.DatasetID || third.StorageLocation != "s3://data/labels/v2/" || deref(third.ContainsPii) != true ||
+	if third.DatasetID != first.DatasetID || third.StorageLocation != "s3://data/labels/v2/" || deref(third.ContainsPII) != true ||
 		deref(third.CreatedBy) != "alice" {
 		t.Errorf("upsert with new details = %+v (created_by must stay alice)", third)
 	}

@@ -36,7 +36,7 @@ func TestDeployments(t *testing.T) {
 		m := res(q.ModelCreate(ctx, registrydb.ModelCreateParams{ModelName: name, DisplayName: name})).must(t)
 		v := register(t, q, m.ModelID, "3.1.4")
 		dep := res(q.DeploymentCreate(ctx, registrydb.DeploymentCreateParams{
-			VersionID: v.VersionID, EnvironmentName: "dev", DeployedBy: "fixture-user", EndpointUrl: ptr("https://dev/" + name),
+			VersionID: v.VersionID, EnvironmentName: "dev", DeployedBy: "fixture-user", EndpointURL: ptr("https://dev/" + name),
 			Replicas: regtest.Ptr[int32](2),
 		})).must(t)
 		if dep.EnvironmentID != dev.EnvironmentID || deref(dep.Replicas) != int32(2) || deref(dep.TrafficPercentage) != int32(100) || dep.Status != "active" {
@@ -166,7 +166,7 @@ func TestDeploymentStatusAndObservations(t *testing.T) {
 
 	obs := registrydb.DeploymentUpdateObservedParams{
 		DeploymentID: f.DeploymentID, ActualLatencyP50Ms: regtest.Ptr(12.5), ActualLatencyP95Ms: regtest.Ptr(40.25),
-		ActualLatencyP99Ms: regtest.Ptr(88.75), ActualAvailabilityPercent: regtest.Ptr(99.95), ActualThroughputQps: regtest.Ptr(1500.5),
+		ActualLatencyP99Ms: regtest.Ptr(88.75), ActualAvailabilityPercent: regtest.Ptr(99.95), ActualThroughputQPS: regtest.Ptr(1500.5),
 	}
 	res(q.DeploymentUpdateObserved(ctx, obs)).must(t)
 	back := res(q.DeploymentGetByID(ctx, f.DeploymentID)).must(t)
@@ -178,7 +178,7 @@ func TestDeploymentStatusAndObservations(t *testing.T) {
 		{"p95", back.ActualLatencyP95Ms, obs.ActualLatencyP95Ms},
 		{"p99", back.ActualLatencyP99Ms, obs.ActualLatencyP99Ms},
 		{"availability", back.ActualAvailabilityPercent, obs.ActualAvailabilityPercent},
-		{"throughput", back.ActualThroughputQps, obs.ActualThroughputQps},
+		{"throughput", back.ActualThroughputQPS, obs.ActualThroughputQPS},
 	} {
 		if c.got == nil || *c.got != *c.want {
 			t.Errorf("observed %s read back = %v, want %v", c.name, deref(c.got), *c.want)

@@ -14,7 +14,7 @@ import (
 func register(t *testing.T, q *registrydb.Queries, modelID uuid.UUID, semver string) registrydb.ModelVersion {
 	t.Helper()
 	return res(q.ModelVersionRegister(context.Background(), registrydb.ModelVersionRegisterParams{
-		ModelID: modelID, Semver: semver, ArtifactUri: "s3://models/" + semver + "/", Framework: "pytorch", RegisteredBy: "fixture-user",
+		ModelID: modelID, Semver: semver, ArtifactURI: "s3://models/" + semver + "/", Framework: "pytorch", RegisteredBy: "fixture-user",
 	})).must(t)
 }
 
@@ -32,12 +32,12 @@ func TestModelVersions(t *testing.T) {
 		ids[s] = register(t, q, f.ModelID, s).VersionID
 	}
 	_, err := q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{
-		ModelID: f.ModelID, Semver: "2.0.0", ArtifactUri: "s3://again/", Framework: "pytorch", RegisteredBy: "x",
+		ModelID: f.ModelID, Semver: "2.0.0", ArtifactURI: "s3://again/", Framework: "pytorch", RegisteredBy: "x",
 	})
 	wantAlreadyExists(t, "second 2.0.0 of the model", err)
 
 	v := res(q.ModelVersionGetByID(ctx, ids["10.0.0"])).must(t)
-	if v.Semver != "10.0.0" || v.ModelID != f.ModelID || v.Status != "registered" || v.ArtifactUri != "s3://models/10.0.0/" {
+	if v.Semver != "10.0.0" || v.ModelID != f.ModelID || v.Status != "registered" || v.ArtifactURI != "s3://models/10.0.0/" {
 		t.Errorf("ModelVersionGetByID(10.0.0) = %+v", v)
 	}
 	_, err = q.ModelVersionGetByID(ctx, uuid.New())

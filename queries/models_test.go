@@ -66,7 +66,7 @@ func TestModels(t *testing.T) {
 
 	// A model with a version but no deployment goes, its version with it.
 	v := res(q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{
-		ModelID: anomaly.ModelID, Semver: "0.1.0", ArtifactUri: "s3://anomaly/0.1.0/", Framework: "sklearn", RegisteredBy: "fixture-user",
+		ModelID: anomaly.ModelID, Semver: "0.1.0", ArtifactURI: "s3://anomaly/0.1.0/", Framework: "sklearn", RegisteredBy: "fixture-user",
 	})).must(t)
 	n, err := q.ModelDelete(ctx, anomaly.ModelID)
 	wantRows(t, "ModelDelete(anomaly-detector)", n, err, 1)

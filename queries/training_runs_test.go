@@ -42,11 +42,11 @@ func TestTrainingRuns(t *testing.T) {
 
 	run := res(q.TrainingRunCreate(ctx, registrydb.TrainingRunCreateParams{
 		VersionID: f.VersionID, RunName: ptr("lr-sweep-1"), ExperimentID: &f.ExperimentID,
-		Hyperparameters: json.RawMessage(`{"lr": 0.001, "epochs": 3}`), GpuCount: regtest.Ptr[int32](4), GpuType: ptr("a100"),
+		Hyperparameters: json.RawMessage(`{"lr": 0.001, "epochs": 3}`), GPUCount: regtest.Ptr[int32](4), GPUType: ptr("a100"),
 	})).must(t)
 	// NULL for the defaulted columns gives queued, {} metrics and 0 hours.
-	if run.Status != "queued" || deref(run.RunName) != "lr-sweep-1" || deref(run.GpuCount) != int32(4) || string(run.CustomMetrics) != "{}" ||
-		deref(run.GpuHours) != 0.0 || run.StartedAt != nil || run.CompletedAt != nil || run.CreatedAt == nil {
+	if run.Status != "queued" || deref(run.RunName) != "lr-sweep-1" || deref(run.GPUCount) != int32(4) || string(run.CustomMetrics) != "{}" ||
+		deref(run.GPUHours) != 0.0 || run.StartedAt != nil || run.CompletedAt != nil || run.CreatedAt == nil {
 		t.Errorf("TrainingRunCreate returned %+v", run)
 	}
 	var hp map[string]float64
@@ -206,7 +206,7 @@ func TestTrainingRunInsertManyCopyFrom(t *testing.T) {
 		rows[i] = registrydb.TrainingRunInsertManyCopyFromParams{
 			RunID: uuid.New(), VersionID: f.VersionID, RunName: ptr([]string{"bulk-a", "bulk-b", "bulk-c"}[i]), Status: "succeeded",
 			Accuracy: regtest.Ptr(0.5 + 0.125*float64(i)), Hyperparameters: json.RawMessage(`{"seed": 7}`),
-			GpuCount: regtest.Ptr[int32](1), GpuHours: regtest.Ptr(1.5), CpuHours: regtest.Ptr(0.0), EstimatedCostUsd: regtest.Ptr(12.75),
+			GPUCount: regtest.Ptr[int32](1), GPUHours: regtest.Ptr(1.5), CPUHours: regtest.Ptr(0.0), EstimatedCostUSD: regtest.Ptr(12.75),
 			StartedBy: ptr("bulk"), StartedAt: &created, CompletedAt: regtest.Ptr(created.Add(30 * time.Minute)), CreatedAt: &created,
 		}
 	}
@@ -218,7 +218,7 @@ func TestTrainingRunInsertManyCopyFrom(t *testing.T) {
 		var hp map[string]int
 		_ = json.Unmarshal(got.Hyperparameters, &hp)
 		if deref(got.RunName) != *r.RunName || got.Status != "succeeded" || deref(got.Accuracy) != *r.Accuracy ||
-			deref(got.EstimatedCostUsd) != 12.75 || !got.CreatedAt.Equal(*r.CreatedAt) || !got.CompletedAt.Equal(*r.CompletedAt) || hp["seed"] != 7 {
+			deref(got.EstimatedCostUSD) != 12.75 || !got.CreatedAt.Equal(*r.CreatedAt) || !got.CompletedAt.Equal(*r.CompletedAt) || hp["seed"] != 7 {
 			t.Errorf("copied run %s read back as %+v", *r.RunName, got)
 		}
 	}
@@ -250,7 +250,7 @@ func TestTrainingRunInsertManyCopyFrom(t *testing.T) {
 func TestRunDatasets(t *testing.T) {
 	t.Parallel()
 	ctx, _, q, f := setup(t)
-	pii := res(q.DatasetCreate(ctx, registrydb.DatasetCreateParams{DatasetName: "customers", DisplayName: "Customers", StorageLocation: "s3://c/", ContainsPii: regtest.Ptr(true)})).must(t)
+	pii := res(q.DatasetCreate(ctx, registrydb.DatasetCreateParams{DatasetName: "customers", DisplayName: "Customers", StorageLocation: "s3://c/", ContainsPII: regtest.Ptr(true)})).must(t)
 
 	attach := func(ds uuid.UUID, role string, count int64, pct float64) {
 		must(t, q.RunDatasetAttach(ctx, registrydb.RunDatasetAttachParams{RunID: f.RunID, DatasetID: ds, DatasetRole: role, SampleCount: &count, UsagePercentage: &pct}))
@@ -274,8 +274,8 @@ func TestRunDatasets(t *testing.T) {
 			if r.UsagePercentage != nil {
 				p = *r.UsagePercentage
 			}
-			if r.ContainsPii != nil {
-				pii = *r.ContainsPii
+			if r.ContainsPII != nil {
+				pii = *r.ContainsPII
 			}
 			return link{r.DatasetRole, r.DatasetName, c, p, pii}
 		})

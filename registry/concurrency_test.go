@@ -41,7 +41,7 @@ func TestConcurrentRegistrationOfOneVersion(t *testing.T) {
 			<-start
 			err := registry.WithTx(ctx, pool, registry.TxOptions{Actor: "racer"}, func(q *registrydb.Queries) error {
 				_, err := q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{
-					ModelID: f.ModelID, Semver: "3.1.4", ArtifactUri: "s3://race/3.1.4", Framework: "onnx", RegisteredBy: "racer",
+					ModelID: f.ModelID, Semver: "3.1.4", ArtifactURI: "s3://race/3.1.4", Framework: "onnx", RegisteredBy: "racer",
 				})
 				return err
 			})
@@ -87,7 +87,7 @@ func TestTrafficChurn(t *testing.T) {
 	var versions []uuid.UUID
 	for i := range 4 {
 		v, err := q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{
-			ModelID: f.ModelID, Semver: fmt.Sprintf("5.%d.0", i), ArtifactUri: "s3://churn", Framework: "onnx", RegisteredBy: "churn",
+			ModelID: f.ModelID, Semver: fmt.Sprintf("5.%d.0", i), ArtifactURI: "s3://churn", Framework: "onnx", RegisteredBy: "churn",
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -236,7 +236,7 @@ func TestApprovalRevokedWhileDeploying(t *testing.T) {
 	var deployed, refused int
 	for round := range rounds {
 		v, err := q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{
-			ModelID: f.ModelID, Semver: fmt.Sprintf("7.%d.0", round), ArtifactUri: "s3://gate", Framework: "onnx", RegisteredBy: "gate",
+			ModelID: f.ModelID, Semver: fmt.Sprintf("7.%d.0", round), ArtifactURI: "s3://gate", Framework: "onnx", RegisteredBy: "gate",
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -40,7 +40,7 @@ func ExampleWithTx() {
 			return err
 		}
 		_, err = q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{
-			ModelID: model.ModelID, Semver: "1.0.0", ArtifactUri: "s3://models/fraud-scorer/1.0.0/",
+			ModelID: model.ModelID, Semver: "1.0.0", ArtifactURI: "s3://models/fraud-scorer/1.0.0/",
 			Framework: "xgboost", RegisteredBy: "ci-pipeline",
 		})
 		return err
@@ -133,7 +133,7 @@ func Example_latestVersion() {
 	versions := map[string]registrydb.ModelVersion{}
 	for _, semver := range []string{"10.0.0", "9.0.0", "10.0.0-rc1", "2.0.0"} {
 		versions[semver], err = q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{
-			ModelID: model.ModelID, Semver: semver, ArtifactUri: "s3://models/ranker/" + semver + "/",
+			ModelID: model.ModelID, Semver: semver, ArtifactURI: "s3://models/ranker/" + semver + "/",
 			Framework: "lightgbm", RegisteredBy: "ci",
 		})
 		if err != nil {

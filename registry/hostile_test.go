@@ -281,7 +281,7 @@ var hostileFields = []hostileField{
 		name: "model_versions.description", table: "model_versions", key: "version_id",
 		write: func(ctx context.Context, q *registrydb.Queries, f regtest.Fixture, n int, v string) (uuid.UUID, error) {
 			mv, err := q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{ModelID: f.ModelID, Semver: fmt.Sprintf("2.0.%d", n),
-				Description: &v, ArtifactUri: "s3://hostile/", Framework: "onnx", RegisteredBy: "fixture-user"})
+				Description: &v, ArtifactURI: "s3://hostile/", Framework: "onnx", RegisteredBy: "fixture-user"})
 			return mv.VersionID, err
 		},
 		read: func(ctx context.Context, q *registrydb.Queries, id uuid.UUID) (string, error) {
@@ -522,7 +522,7 @@ var hostileNames = []hostileName{
 		name: "model_versions.semver", constraint: "valid_semver", table: "model_versions",
 		write: func(ctx context.Context, q *registrydb.Queries, f regtest.Fixture, v string) error {
 			_, err := q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{ModelID: f.ModelID, Semver: v,
-				ArtifactUri: "s3://hostile/", Framework: "onnx", RegisteredBy: "fixture-user"})
+				ArtifactURI: "s3://hostile/", Framework: "onnx", RegisteredBy: "fixture-user"})
 			return err
 		},
 		lookalikes: []string{"1.0", "1.0.0.0", "01.0.0", "1.00.0", "v1.0.0", "1.0.0-", "1.0.0-RC1", "1.0.0-rc.1", "1.0.0+build", "1.0.0\n",

@@ -454,7 +454,7 @@ func (b *benchRun) lineageModel() (string, error) {
 	roles := []string{"training", "validation", "test"}
 	for v := range lineageVersions {
 		version, err := b.q.ModelVersionRegister(b.ctx, registrydb.ModelVersionRegisterParams{
-			ModelID: m.ModelID, Semver: fmt.Sprintf("1.%d.0", v), ArtifactUri: "s3://bench/lineage", Framework: "onnx", RegisteredBy: "bench",
+			ModelID: m.ModelID, Semver: fmt.Sprintf("1.%d.0", v), ArtifactURI: "s3://bench/lineage", Framework: "onnx", RegisteredBy: "bench",
 		})
 		if err != nil {
 			return "", err

@@ -52,7 +52,7 @@ func cmdImpact(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	im := Impact{Dataset: ds.DatasetName, ContainsPII: ds.ContainsPii != nil && *ds.ContainsPii, Runs: runs, ActiveDeployments: deps}
+	im := Impact{Dataset: ds.DatasetName, ContainsPII: ds.ContainsPII != nil && *ds.ContainsPII, Runs: runs, ActiveDeployments: deps}
 	if *format == "json" {
 		return renderJSON(e.out, im)
 	}

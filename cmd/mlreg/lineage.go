@@ -58,7 +58,7 @@ type LineageDeployment struct {
 	EnvironmentType   string     `json:"environment_type"`
 	Status            string     `json:"status"`
 	TrafficPercentage *int32     `json:"traffic_percentage"`
-	EndpointUrl       *string    `json:"endpoint_url"`
+	EndpointURL       *string    `json:"endpoint_url"`
 	DeployedAt        *time.Time `json:"deployed_at"`
 	DeployedBy        string     `json:"deployed_by"`
 	UndeployedAt      *time.Time `json:"undeployed_at"`
@@ -123,7 +123,7 @@ func buildLineage(ctx context.Context, q *registrydb.Queries, modelID uuid.UUID,
 			Accuracy: r.Accuracy, F1Score: r.F1Score, Loss: r.Loss, Datasets: []LineageDataset{}}
 		for _, d := range rows {
 			if d.DatasetName != nil {
-				run.Datasets = append(run.Datasets, LineageDataset{Name: *d.DatasetName, Role: deref(d.DatasetRole), ContainsPII: d.ContainsPii != nil && *d.ContainsPii})
+				run.Datasets = append(run.Datasets, LineageDataset{Name: *d.DatasetName, Role: deref(d.DatasetRole), ContainsPII: d.ContainsPII != nil && *d.ContainsPII})
 			}
 		}
 		v := index[r.VersionID]

@@ -214,7 +214,7 @@ func buildOpenLineage(ctx context.Context, q *registrydb.Queries, model registry
 					DatasetVersion: *r.DataVersion}
 			}
 			in.Facets.DatasetUsage = &DatasetUsageFacet{BaseFacet: customFacet("DatasetUsageFacet"),
-				Role: deref(r.DatasetRole), DatasetVersion: r.DataVersion, ContainsPII: r.ContainsPii != nil && *r.ContainsPii}
+				Role: deref(r.DatasetRole), DatasetVersion: r.DataVersion, ContainsPII: r.ContainsPII != nil && *r.ContainsPII}
 			rr.inputs = append(rr.inputs, in)
 		}
 	}
@@ -228,7 +228,7 @@ func buildOpenLineage(ctx context.Context, q *registrydb.Queries, model registry
 			BaseFacet:      BaseFacet{Producer: olProducer, SchemaURL: olVersionFacetSchema},
 			DatasetVersion: v.Semver}
 		out.Facets.ModelArtifact = &ModelArtifactFacet{BaseFacet: customFacet("ModelArtifactFacet"),
-			URI: v.ArtifactUri, VersionID: v.VersionID, Framework: v.Framework, Status: v.Status}
+			URI: v.ArtifactURI, VersionID: v.VersionID, Framework: v.Framework, Status: v.Status}
 		vruns := byVersion[v.VersionID]
 		sort.SliceStable(vruns, func(a, b int) bool {
 			ta, tb := runStart(vruns[a].row), runStart(vruns[b].row)

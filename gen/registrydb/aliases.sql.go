@@ -198,7 +198,7 @@ type ModelAliasResolveRow struct {
 	VersionID   uuid.UUID `json:"version_id"`
 	Semver      string    `json:"semver"`
 	Status      string    `json:"status"`
-	ArtifactUri string    `json:"artifact_uri"`
+	ArtifactURI string    `json:"artifact_uri"`
 }
 
 // The version an alias of a model names now.
@@ -213,7 +213,7 @@ func (q *Queries) ModelAliasResolve(ctx context.Context, modelID uuid.UUID, alia
 		&i.VersionID,
 		&i.Semver,
 		&i.Status,
-		&i.ArtifactUri,
+		&i.ArtifactURI,
 	)
 	return i, err
 }
@@ -240,7 +240,7 @@ type ModelAliasResolveAtRow struct {
 	VersionID   uuid.UUID `json:"version_id"`
 	Semver      string    `json:"semver"`
 	Status      string    `json:"status"`
-	ArtifactUri string    `json:"artifact_uri"`
+	ArtifactURI string    `json:"artifact_uri"`
 }
 
 // The version an alias of a model named at a past moment.
@@ -255,7 +255,7 @@ func (q *Queries) ModelAliasResolveAt(ctx context.Context, arg ModelAliasResolve
 		&i.VersionID,
 		&i.Semver,
 		&i.Status,
-		&i.ArtifactUri,
+		&i.ArtifactURI,
 	)
 	return i, err
 }

@@ -34,10 +34,10 @@ type DatasetCreateParams struct {
 	StorageSizeGb      *float64   `json:"storage_size_gb"`
 	DataSteward        *string    `json:"data_steward"`
 	TeamID             *uuid.UUID `json:"team_id"`
-	FreshnessSlaHours  *int32     `json:"freshness_sla_hours"`
+	FreshnessSLAHours  *int32     `json:"freshness_sla_hours"`
 	LastUpdatedAt      *time.Time `json:"last_updated_at"`
 	RowCount           *int64     `json:"row_count"`
-	ContainsPii        *bool      `json:"contains_pii"`
+	ContainsPII        *bool      `json:"contains_pii"`
 	DataClassification *string    `json:"data_classification"`
 	CreatedBy          *string    `json:"created_by"`
 }
@@ -52,10 +52,10 @@ func (q *Queries) DatasetCreate(ctx context.Context, arg DatasetCreateParams) (D
 		arg.StorageSizeGb,
 		arg.DataSteward,
 		arg.TeamID,
-		arg.FreshnessSlaHours,
+		arg.FreshnessSLAHours,
 		arg.LastUpdatedAt,
 		arg.RowCount,
-		arg.ContainsPii,
+		arg.ContainsPII,
 		arg.DataClassification,
 		arg.CreatedBy,
 	)
@@ -68,16 +68,16 @@ func (q *Queries) DatasetCreate(ctx context.Context, arg DatasetCreateParams) (D
 		&i.StorageLocation,
 		&i.StorageFormat,
 		&i.StorageSizeGb,
-		&i.SchemaUrl,
+		&i.SchemaURL,
 		&i.SchemaVersion,
 		&i.DataVersion,
 		&i.DataSteward,
 		&i.TeamID,
-		&i.FreshnessSlaHours,
+		&i.FreshnessSLAHours,
 		&i.LastUpdatedAt,
 		&i.RowCount,
 		&i.ColumnCount,
-		&i.ContainsPii,
+		&i.ContainsPII,
 		&i.DataClassification,
 		&i.RetentionDays,
 		&i.CreatedAt,
@@ -114,16 +114,16 @@ func (q *Queries) DatasetGetByID(ctx context.Context, datasetID uuid.UUID) (Data
 		&i.StorageLocation,
 		&i.StorageFormat,
 		&i.StorageSizeGb,
-		&i.SchemaUrl,
+		&i.SchemaURL,
 		&i.SchemaVersion,
 		&i.DataVersion,
 		&i.DataSteward,
 		&i.TeamID,
-		&i.FreshnessSlaHours,
+		&i.FreshnessSLAHours,
 		&i.LastUpdatedAt,
 		&i.RowCount,
 		&i.ColumnCount,
-		&i.ContainsPii,
+		&i.ContainsPII,
 		&i.DataClassification,
 		&i.RetentionDays,
 		&i.CreatedAt,
@@ -147,16 +147,16 @@ func (q *Queries) DatasetGetByName(ctx context.Context, datasetName string) (Dat
 		&i.StorageLocation,
 		&i.StorageFormat,
 		&i.StorageSizeGb,
-		&i.SchemaUrl,
+		&i.SchemaURL,
 		&i.SchemaVersion,
 		&i.DataVersion,
 		&i.DataSteward,
 		&i.TeamID,
-		&i.FreshnessSlaHours,
+		&i.FreshnessSLAHours,
 		&i.LastUpdatedAt,
 		&i.RowCount,
 		&i.ColumnCount,
-		&i.ContainsPii,
+		&i.ContainsPII,
 		&i.DataClassification,
 		&i.RetentionDays,
 		&i.CreatedAt,
@@ -175,11 +175,11 @@ type DatasetInsertManyCopyFromParams struct {
 	StorageSizeGb      *float64   `json:"storage_size_gb"`
 	DataSteward        *string    `json:"data_steward"`
 	TeamID             *uuid.UUID `json:"team_id"`
-	FreshnessSlaHours  *int32     `json:"freshness_sla_hours"`
+	FreshnessSLAHours  *int32     `json:"freshness_sla_hours"`
 	LastUpdatedAt      *time.Time `json:"last_updated_at"`
 	RowCount           *int64     `json:"row_count"`
 	ColumnCount        *int32     `json:"column_count"`
-	ContainsPii        *bool      `json:"contains_pii"`
+	ContainsPII        *bool      `json:"contains_pii"`
 	DataClassification *string    `json:"data_classification"`
 	RetentionDays      *int32     `json:"retention_days"`
 	CreatedAt          *time.Time `json:"created_at"`
@@ -211,16 +211,16 @@ func (q *Queries) DatasetList(ctx context.Context, afterName string, maxRows int
 			&i.StorageLocation,
 			&i.StorageFormat,
 			&i.StorageSizeGb,
-			&i.SchemaUrl,
+			&i.SchemaURL,
 			&i.SchemaVersion,
 			&i.DataVersion,
 			&i.DataSteward,
 			&i.TeamID,
-			&i.FreshnessSlaHours,
+			&i.FreshnessSLAHours,
 			&i.LastUpdatedAt,
 			&i.RowCount,
 			&i.ColumnCount,
-			&i.ContainsPii,
+			&i.ContainsPII,
 			&i.DataClassification,
 			&i.RetentionDays,
 			&i.CreatedAt,
@@ -276,16 +276,16 @@ func (q *Queries) DatasetListByTag(ctx context.Context, arg DatasetListByTagPara
 			&i.StorageLocation,
 			&i.StorageFormat,
 			&i.StorageSizeGb,
-			&i.SchemaUrl,
+			&i.SchemaURL,
 			&i.SchemaVersion,
 			&i.DataVersion,
 			&i.DataSteward,
 			&i.TeamID,
-			&i.FreshnessSlaHours,
+			&i.FreshnessSLAHours,
 			&i.LastUpdatedAt,
 			&i.RowCount,
 			&i.ColumnCount,
-			&i.ContainsPii,
+			&i.ContainsPII,
 			&i.DataClassification,
 			&i.RetentionDays,
 			&i.CreatedAt,
@@ -425,7 +425,7 @@ type DatasetUpdateParams struct {
 	Description        *string    `json:"description"`
 	LastUpdatedAt      *time.Time `json:"last_updated_at"`
 	RowCount           *int64     `json:"row_count"`
-	ContainsPii        *bool      `json:"contains_pii"`
+	ContainsPII        *bool      `json:"contains_pii"`
 	DataClassification *string    `json:"data_classification"`
 	DatasetID          uuid.UUID  `json:"dataset_id"`
 }
@@ -435,7 +435,7 @@ func (q *Queries) DatasetUpdate(ctx context.Context, arg DatasetUpdateParams) (D
 		arg.Description,
 		arg.LastUpdatedAt,
 		arg.RowCount,
-		arg.ContainsPii,
+		arg.ContainsPII,
 		arg.DataClassification,
 		arg.DatasetID,
 	)
@@ -448,16 +448,16 @@ func (q *Queries) DatasetUpdate(ctx context.Context, arg DatasetUpdateParams) (D
 		&i.StorageLocation,
 		&i.StorageFormat,
 		&i.StorageSizeGb,
-		&i.SchemaUrl,
+		&i.SchemaURL,
 		&i.SchemaVersion,
 		&i.DataVersion,
 		&i.DataSteward,
 		&i.TeamID,
-		&i.FreshnessSlaHours,
+		&i.FreshnessSLAHours,
 		&i.LastUpdatedAt,
 		&i.RowCount,
 		&i.ColumnCount,
-		&i.ContainsPii,
+		&i.ContainsPII,
 		&i.DataClassification,
 		&i.RetentionDays,
 		&i.CreatedAt,
@@ -501,10 +501,10 @@ type DatasetUpsertByNameParams struct {
 	StorageSizeGb      *float64   `json:"storage_size_gb"`
 	DataSteward        *string    `json:"data_steward"`
 	TeamID             *uuid.UUID `json:"team_id"`
-	FreshnessSlaHours  *int32     `json:"freshness_sla_hours"`
+	FreshnessSLAHours  *int32     `json:"freshness_sla_hours"`
 	LastUpdatedAt      *time.Time `json:"last_updated_at"`
 	RowCount           *int64     `json:"row_count"`
-	ContainsPii        *bool      `json:"contains_pii"`
+	ContainsPII        *bool      `json:"contains_pii"`
 	DataClassification *string    `json:"data_classification"`
 	CreatedBy          *string    `json:"created_by"`
 }
@@ -519,10 +519,10 @@ func (q *Queries) DatasetUpsertByName(ctx context.Context, arg DatasetUpsertByNa
 		arg.StorageSizeGb,
 		arg.DataSteward,
 		arg.TeamID,
-		arg.FreshnessSlaHours,
+		arg.FreshnessSLAHours,
 		arg.LastUpdatedAt,
 		arg.RowCount,
-		arg.ContainsPii,
+		arg.ContainsPII,
 		arg.DataClassification,
 		arg.CreatedBy,
 	)
@@ -535,16 +535,16 @@ func (q *Queries) DatasetUpsertByName(ctx context.Context, arg DatasetUpsertByNa
 		&i.StorageLocation,
 		&i.StorageFormat,
 		&i.StorageSizeGb,
-		&i.SchemaUrl,
+		&i.SchemaURL,
 		&i.SchemaVersion,
 		&i.DataVersion,
 		&i.DataSteward,
 		&i.TeamID,
-		&i.FreshnessSlaHours,
+		&i.FreshnessSLAHours,
 		&i.LastUpdatedAt,
 		&i.RowCount,
 		&i.ColumnCount,
-		&i.ContainsPii,
+		&i.ContainsPII,
 		&i.DataClassification,
 		&i.RetentionDays,
 		&i.CreatedAt,

@@ -28,11 +28,11 @@ RETURNING deployment_id, version_id, environment_id, deployment_name, endpoint_u
 type DeploymentCreateParams struct {
 	VersionID         uuid.UUID `json:"version_id"`
 	DeploymentName    *string   `json:"deployment_name"`
-	EndpointUrl       *string   `json:"endpoint_url"`
+	EndpointURL       *string   `json:"endpoint_url"`
 	ServingFramework  *string   `json:"serving_framework"`
 	Replicas          *int32    `json:"replicas"`
 	InstanceType      *string   `json:"instance_type"`
-	GpuEnabled        *bool     `json:"gpu_enabled"`
+	GPUEnabled        *bool     `json:"gpu_enabled"`
 	TrafficPercentage *int32    `json:"traffic_percentage"`
 	DeployedBy        string    `json:"deployed_by"`
 	Status            *string   `json:"status"`
@@ -45,11 +45,11 @@ func (q *Queries) DeploymentCreate(ctx context.Context, arg DeploymentCreatePara
 	row := q.db.QueryRow(ctx, deploymentCreate,
 		arg.VersionID,
 		arg.DeploymentName,
-		arg.EndpointUrl,
+		arg.EndpointURL,
 		arg.ServingFramework,
 		arg.Replicas,
 		arg.InstanceType,
-		arg.GpuEnabled,
+		arg.GPUEnabled,
 		arg.TrafficPercentage,
 		arg.DeployedBy,
 		arg.Status,
@@ -62,11 +62,11 @@ func (q *Queries) DeploymentCreate(ctx context.Context, arg DeploymentCreatePara
 		&i.VersionID,
 		&i.EnvironmentID,
 		&i.DeploymentName,
-		&i.EndpointUrl,
+		&i.EndpointURL,
 		&i.ServingFramework,
 		&i.Replicas,
 		&i.InstanceType,
-		&i.GpuEnabled,
+		&i.GPUEnabled,
 		&i.AutoScalingEnabled,
 		&i.MinReplicas,
 		&i.MaxReplicas,
@@ -74,19 +74,19 @@ func (q *Queries) DeploymentCreate(ctx context.Context, arg DeploymentCreatePara
 		&i.TargetLatencyP95Ms,
 		&i.TargetLatencyP99Ms,
 		&i.TargetAvailabilityPercent,
-		&i.TargetThroughputQps,
+		&i.TargetThroughputQPS,
 		&i.ActualLatencyP50Ms,
 		&i.ActualLatencyP95Ms,
 		&i.ActualLatencyP99Ms,
 		&i.ActualAvailabilityPercent,
-		&i.ActualThroughputQps,
+		&i.ActualThroughputQPS,
 		&i.DeployedAt,
 		&i.DeployedBy,
 		&i.UndeployedAt,
 		&i.UndeployedBy,
 		&i.Status,
 		&i.TrafficPercentage,
-		&i.MonthlyCostUsd,
+		&i.MonthlyCostUSD,
 		&i.DeploymentNotes,
 		&i.DeployedByUserID,
 	)
@@ -117,11 +117,11 @@ func (q *Queries) DeploymentGetByID(ctx context.Context, deploymentID uuid.UUID)
 		&i.VersionID,
 		&i.EnvironmentID,
 		&i.DeploymentName,
-		&i.EndpointUrl,
+		&i.EndpointURL,
 		&i.ServingFramework,
 		&i.Replicas,
 		&i.InstanceType,
-		&i.GpuEnabled,
+		&i.GPUEnabled,
 		&i.AutoScalingEnabled,
 		&i.MinReplicas,
 		&i.MaxReplicas,
@@ -129,19 +129,19 @@ func (q *Queries) DeploymentGetByID(ctx context.Context, deploymentID uuid.UUID)
 		&i.TargetLatencyP95Ms,
 		&i.TargetLatencyP99Ms,
 		&i.TargetAvailabilityPercent,
-		&i.TargetThroughputQps,
+		&i.TargetThroughputQPS,
 		&i.ActualLatencyP50Ms,
 		&i.ActualLatencyP95Ms,
 		&i.ActualLatencyP99Ms,
 		&i.ActualAvailabilityPercent,
-		&i.ActualThroughputQps,
+		&i.ActualThroughputQPS,
 		&i.DeployedAt,
 		&i.DeployedBy,
 		&i.UndeployedAt,
 		&i.UndeployedBy,
 		&i.Status,
 		&i.TrafficPercentage,
-		&i.MonthlyCostUsd,
+		&i.MonthlyCostUSD,
 		&i.DeploymentNotes,
 		&i.DeployedByUserID,
 	)
@@ -153,11 +153,11 @@ type DeploymentInsertManyCopyFromParams struct {
 	VersionID                 uuid.UUID  `json:"version_id"`
 	EnvironmentID             int32      `json:"environment_id"`
 	DeploymentName            *string    `json:"deployment_name"`
-	EndpointUrl               *string    `json:"endpoint_url"`
+	EndpointURL               *string    `json:"endpoint_url"`
 	ServingFramework          *string    `json:"serving_framework"`
 	Replicas                  *int32     `json:"replicas"`
 	InstanceType              *string    `json:"instance_type"`
-	GpuEnabled                *bool      `json:"gpu_enabled"`
+	GPUEnabled                *bool      `json:"gpu_enabled"`
 	TargetAvailabilityPercent *float64   `json:"target_availability_percent"`
 	DeployedAt                *time.Time `json:"deployed_at"`
 	DeployedBy                string     `json:"deployed_by"`
@@ -165,7 +165,7 @@ type DeploymentInsertManyCopyFromParams struct {
 	UndeployedBy              *string    `json:"undeployed_by"`
 	Status                    string     `json:"status"`
 	TrafficPercentage         *int32     `json:"traffic_percentage"`
-	MonthlyCostUsd            *float64   `json:"monthly_cost_usd"`
+	MonthlyCostUSD            *float64   `json:"monthly_cost_usd"`
 }
 
 const deploymentListActiveByEnvironment = `-- name: DeploymentListActiveByEnvironment :many
@@ -191,11 +191,11 @@ type DeploymentListActiveByEnvironmentRow struct {
 	VersionID                 uuid.UUID  `json:"version_id"`
 	EnvironmentID             int32      `json:"environment_id"`
 	DeploymentName            *string    `json:"deployment_name"`
-	EndpointUrl               *string    `json:"endpoint_url"`
+	EndpointURL               *string    `json:"endpoint_url"`
 	ServingFramework          *string    `json:"serving_framework"`
 	Replicas                  *int32     `json:"replicas"`
 	InstanceType              *string    `json:"instance_type"`
-	GpuEnabled                *bool      `json:"gpu_enabled"`
+	GPUEnabled                *bool      `json:"gpu_enabled"`
 	AutoScalingEnabled        *bool      `json:"auto_scaling_enabled"`
 	MinReplicas               *int32     `json:"min_replicas"`
 	MaxReplicas               *int32     `json:"max_replicas"`
@@ -203,19 +203,19 @@ type DeploymentListActiveByEnvironmentRow struct {
 	TargetLatencyP95Ms        *float64   `json:"target_latency_p95_ms"`
 	TargetLatencyP99Ms        *float64   `json:"target_latency_p99_ms"`
 	TargetAvailabilityPercent *float64   `json:"target_availability_percent"`
-	TargetThroughputQps       *float64   `json:"target_throughput_qps"`
+	TargetThroughputQPS       *float64   `json:"target_throughput_qps"`
 	ActualLatencyP50Ms        *float64   `json:"actual_latency_p50_ms"`
 	ActualLatencyP95Ms        *float64   `json:"actual_latency_p95_ms"`
 	ActualLatencyP99Ms        *float64   `json:"actual_latency_p99_ms"`
 	ActualAvailabilityPercent *float64   `json:"actual_availability_percent"`
-	ActualThroughputQps       *float64   `json:"actual_throughput_qps"`
+	ActualThroughputQPS       *float64   `json:"actual_throughput_qps"`
 	DeployedAt                *time.Time `json:"deployed_at"`
 	DeployedBy                string     `json:"deployed_by"`
 	UndeployedAt              *time.Time `json:"undeployed_at"`
 	UndeployedBy              *string    `json:"undeployed_by"`
 	Status                    string     `json:"status"`
 	TrafficPercentage         *int32     `json:"traffic_percentage"`
-	MonthlyCostUsd            *float64   `json:"monthly_cost_usd"`
+	MonthlyCostUSD            *float64   `json:"monthly_cost_usd"`
 	DeploymentNotes           *string    `json:"deployment_notes"`
 	DeployedByUserID          *uuid.UUID `json:"deployed_by_user_id"`
 	ModelName                 string     `json:"model_name"`
@@ -237,11 +237,11 @@ func (q *Queries) DeploymentListActiveByEnvironment(ctx context.Context, arg Dep
 			&i.VersionID,
 			&i.EnvironmentID,
 			&i.DeploymentName,
-			&i.EndpointUrl,
+			&i.EndpointURL,
 			&i.ServingFramework,
 			&i.Replicas,
 			&i.InstanceType,
-			&i.GpuEnabled,
+			&i.GPUEnabled,
 			&i.AutoScalingEnabled,
 			&i.MinReplicas,
 			&i.MaxReplicas,
@@ -249,19 +249,19 @@ func (q *Queries) DeploymentListActiveByEnvironment(ctx context.Context, arg Dep
 			&i.TargetLatencyP95Ms,
 			&i.TargetLatencyP99Ms,
 			&i.TargetAvailabilityPercent,
-			&i.TargetThroughputQps,
+			&i.TargetThroughputQPS,
 			&i.ActualLatencyP50Ms,
 			&i.ActualLatencyP95Ms,
 			&i.ActualLatencyP99Ms,
 			&i.ActualAvailabilityPercent,
-			&i.ActualThroughputQps,
+			&i.ActualThroughputQPS,
 			&i.DeployedAt,
 			&i.DeployedBy,
 			&i.UndeployedAt,
 			&i.UndeployedBy,
 			&i.Status,
 			&i.TrafficPercentage,
-			&i.MonthlyCostUsd,
+			&i.MonthlyCostUSD,
 			&i.DeploymentNotes,
 			&i.DeployedByUserID,
 			&i.ModelName,
@@ -290,11 +290,11 @@ type DeploymentListByVersionRow struct {
 	VersionID                 uuid.UUID  `json:"version_id"`
 	EnvironmentID             int32      `json:"environment_id"`
 	DeploymentName            *string    `json:"deployment_name"`
-	EndpointUrl               *string    `json:"endpoint_url"`
+	EndpointURL               *string    `json:"endpoint_url"`
 	ServingFramework          *string    `json:"serving_framework"`
 	Replicas                  *int32     `json:"replicas"`
 	InstanceType              *string    `json:"instance_type"`
-	GpuEnabled                *bool      `json:"gpu_enabled"`
+	GPUEnabled                *bool      `json:"gpu_enabled"`
 	AutoScalingEnabled        *bool      `json:"auto_scaling_enabled"`
 	MinReplicas               *int32     `json:"min_replicas"`
 	MaxReplicas               *int32     `json:"max_replicas"`
@@ -302,19 +302,19 @@ type DeploymentListByVersionRow struct {
 	TargetLatencyP95Ms        *float64   `json:"target_latency_p95_ms"`
 	TargetLatencyP99Ms        *float64   `json:"target_latency_p99_ms"`
 	TargetAvailabilityPercent *float64   `json:"target_availability_percent"`
-	TargetThroughputQps       *float64   `json:"target_throughput_qps"`
+	TargetThroughputQPS       *float64   `json:"target_throughput_qps"`
 	ActualLatencyP50Ms        *float64   `json:"actual_latency_p50_ms"`
 	ActualLatencyP95Ms        *float64   `json:"actual_latency_p95_ms"`
 	ActualLatencyP99Ms        *float64   `json:"actual_latency_p99_ms"`
 	ActualAvailabilityPercent *float64   `json:"actual_availability_percent"`
-	ActualThroughputQps       *float64   `json:"actual_throughput_qps"`
+	ActualThroughputQPS       *float64   `json:"actual_throughput_qps"`
 	DeployedAt                *time.Time `json:"deployed_at"`
 	DeployedBy                string     `json:"deployed_by"`
 	UndeployedAt              *time.Time `json:"undeployed_at"`
 	UndeployedBy              *string    `json:"undeployed_by"`
 	Status                    string     `json:"status"`
 	TrafficPercentage         *int32     `json:"traffic_percentage"`
-	MonthlyCostUsd            *float64   `json:"monthly_cost_usd"`
+	MonthlyCostUSD            *float64   `json:"monthly_cost_usd"`
 	DeploymentNotes           *string    `json:"deployment_notes"`
 	DeployedByUserID          *uuid.UUID `json:"deployed_by_user_id"`
 	EnvironmentName           string     `json:"environment_name"`
@@ -335,11 +335,11 @@ func (q *Queries) DeploymentListByVersion(ctx context.Context, versionID uuid.UU
 			&i.VersionID,
 			&i.EnvironmentID,
 			&i.DeploymentName,
-			&i.EndpointUrl,
+			&i.EndpointURL,
 			&i.ServingFramework,
 			&i.Replicas,
 			&i.InstanceType,
-			&i.GpuEnabled,
+			&i.GPUEnabled,
 			&i.AutoScalingEnabled,
 			&i.MinReplicas,
 			&i.MaxReplicas,
@@ -347,19 +347,19 @@ func (q *Queries) DeploymentListByVersion(ctx context.Context, versionID uuid.UU
 			&i.TargetLatencyP95Ms,
 			&i.TargetLatencyP99Ms,
 			&i.TargetAvailabilityPercent,
-			&i.TargetThroughputQps,
+			&i.TargetThroughputQPS,
 			&i.ActualLatencyP50Ms,
 			&i.ActualLatencyP95Ms,
 			&i.ActualLatencyP99Ms,
 			&i.ActualAvailabilityPercent,
-			&i.ActualThroughputQps,
+			&i.ActualThroughputQPS,
 			&i.DeployedAt,
 			&i.DeployedBy,
 			&i.UndeployedAt,
 			&i.UndeployedBy,
 			&i.Status,
 			&i.TrafficPercentage,
-			&i.MonthlyCostUsd,
+			&i.MonthlyCostUSD,
 			&i.DeploymentNotes,
 			&i.DeployedByUserID,
 			&i.EnvironmentName,
@@ -390,11 +390,11 @@ func (q *Queries) DeploymentSetStatus(ctx context.Context, status string, deploy
 		&i.VersionID,
 		&i.EnvironmentID,
 		&i.DeploymentName,
-		&i.EndpointUrl,
+		&i.EndpointURL,
 		&i.ServingFramework,
 		&i.Replicas,
 		&i.InstanceType,
-		&i.GpuEnabled,
+		&i.GPUEnabled,
 		&i.AutoScalingEnabled,
 		&i.MinReplicas,
 		&i.MaxReplicas,
@@ -402,19 +402,19 @@ func (q *Queries) DeploymentSetStatus(ctx context.Context, status string, deploy
 		&i.TargetLatencyP95Ms,
 		&i.TargetLatencyP99Ms,
 		&i.TargetAvailabilityPercent,
-		&i.TargetThroughputQps,
+		&i.TargetThroughputQPS,
 		&i.ActualLatencyP50Ms,
 		&i.ActualLatencyP95Ms,
 		&i.ActualLatencyP99Ms,
 		&i.ActualAvailabilityPercent,
-		&i.ActualThroughputQps,
+		&i.ActualThroughputQPS,
 		&i.DeployedAt,
 		&i.DeployedBy,
 		&i.UndeployedAt,
 		&i.UndeployedBy,
 		&i.Status,
 		&i.TrafficPercentage,
-		&i.MonthlyCostUsd,
+		&i.MonthlyCostUSD,
 		&i.DeploymentNotes,
 		&i.DeployedByUserID,
 	)
@@ -435,11 +435,11 @@ func (q *Queries) DeploymentShiftTraffic(ctx context.Context, trafficPercentage 
 		&i.VersionID,
 		&i.EnvironmentID,
 		&i.DeploymentName,
-		&i.EndpointUrl,
+		&i.EndpointURL,
 		&i.ServingFramework,
 		&i.Replicas,
 		&i.InstanceType,
-		&i.GpuEnabled,
+		&i.GPUEnabled,
 		&i.AutoScalingEnabled,
 		&i.MinReplicas,
 		&i.MaxReplicas,
@@ -447,19 +447,19 @@ func (q *Queries) DeploymentShiftTraffic(ctx context.Context, trafficPercentage 
 		&i.TargetLatencyP95Ms,
 		&i.TargetLatencyP99Ms,
 		&i.TargetAvailabilityPercent,
-		&i.TargetThroughputQps,
+		&i.TargetThroughputQPS,
 		&i.ActualLatencyP50Ms,
 		&i.ActualLatencyP95Ms,
 		&i.ActualLatencyP99Ms,
 		&i.ActualAvailabilityPercent,
-		&i.ActualThroughputQps,
+		&i.ActualThroughputQPS,
 		&i.DeployedAt,
 		&i.DeployedBy,
 		&i.UndeployedAt,
 		&i.UndeployedBy,
 		&i.Status,
 		&i.TrafficPercentage,
-		&i.MonthlyCostUsd,
+		&i.MonthlyCostUSD,
 		&i.DeploymentNotes,
 		&i.DeployedByUserID,
 	)
@@ -485,11 +485,11 @@ func (q *Queries) DeploymentUndeploy(ctx context.Context, undeployedBy *string, 
 		&i.VersionID,
 		&i.EnvironmentID,
 		&i.DeploymentName,
-		&i.EndpointUrl,
+		&i.EndpointURL,
 		&i.ServingFramework,
 		&i.Replicas,
 		&i.InstanceType,
-		&i.GpuEnabled,
+		&i.GPUEnabled,
 		&i.AutoScalingEnabled,
 		&i.MinReplicas,
 		&i.MaxReplicas,
@@ -497,19 +497,19 @@ func (q *Queries) DeploymentUndeploy(ctx context.Context, undeployedBy *string, 
 		&i.TargetLatencyP95Ms,
 		&i.TargetLatencyP99Ms,
 		&i.TargetAvailabilityPercent,
-		&i.TargetThroughputQps,
+		&i.TargetThroughputQPS,
 		&i.ActualLatencyP50Ms,
 		&i.ActualLatencyP95Ms,
 		&i.ActualLatencyP99Ms,
 		&i.ActualAvailabilityPercent,
-		&i.ActualThroughputQps,
+		&i.ActualThroughputQPS,
 		&i.DeployedAt,
 		&i.DeployedBy,
 		&i.UndeployedAt,
 		&i.UndeployedBy,
 		&i.Status,
 		&i.TrafficPercentage,
-		&i.MonthlyCostUsd,
+		&i.MonthlyCostUSD,
 		&i.DeploymentNotes,
 		&i.DeployedByUserID,
 	)
@@ -532,7 +532,7 @@ type DeploymentUpdateObservedParams struct {
 	ActualLatencyP95Ms        *float64  `json:"actual_latency_p95_ms"`
 	ActualLatencyP99Ms        *float64  `json:"actual_latency_p99_ms"`
 	ActualAvailabilityPercent *float64  `json:"actual_availability_percent"`
-	ActualThroughputQps       *float64  `json:"actual_throughput_qps"`
+	ActualThroughputQPS       *float64  `json:"actual_throughput_qps"`
 	DeploymentID              uuid.UUID `json:"deployment_id"`
 }
 
@@ -543,7 +543,7 @@ func (q *Queries) DeploymentUpdateObserved(ctx context.Context, arg DeploymentUp
 		arg.ActualLatencyP95Ms,
 		arg.ActualLatencyP99Ms,
 		arg.ActualAvailabilityPercent,
-		arg.ActualThroughputQps,
+		arg.ActualThroughputQPS,
 		arg.DeploymentID,
 	)
 	var i Deployment
@@ -552,11 +552,11 @@ func (q *Queries) DeploymentUpdateObserved(ctx context.Context, arg DeploymentUp
 		&i.VersionID,
 		&i.EnvironmentID,
 		&i.DeploymentName,
-		&i.EndpointUrl,
+		&i.EndpointURL,
 		&i.ServingFramework,
 		&i.Replicas,
 		&i.InstanceType,
-		&i.GpuEnabled,
+		&i.GPUEnabled,
 		&i.AutoScalingEnabled,
 		&i.MinReplicas,
 		&i.MaxReplicas,
@@ -564,19 +564,19 @@ func (q *Queries) DeploymentUpdateObserved(ctx context.Context, arg DeploymentUp
 		&i.TargetLatencyP95Ms,
 		&i.TargetLatencyP99Ms,
 		&i.TargetAvailabilityPercent,
-		&i.TargetThroughputQps,
+		&i.TargetThroughputQPS,
 		&i.ActualLatencyP50Ms,
 		&i.ActualLatencyP95Ms,
 		&i.ActualLatencyP99Ms,
 		&i.ActualAvailabilityPercent,
-		&i.ActualThroughputQps,
+		&i.ActualThroughputQPS,
 		&i.DeployedAt,
 		&i.DeployedBy,
 		&i.UndeployedAt,
 		&i.UndeployedBy,
 		&i.Status,
 		&i.TrafficPercentage,
-		&i.MonthlyCostUsd,
+		&i.MonthlyCostUSD,
 		&i.DeploymentNotes,
 		&i.DeployedByUserID,
 	)

@@ -35,7 +35,7 @@ type ImpactActiveDeploymentsByDatasetRow struct {
 	EnvironmentType   string    `json:"environment_type"`
 	DeploymentID      uuid.UUID `json:"deployment_id"`
 	TrafficPercentage *int32    `json:"traffic_percentage"`
-	EndpointUrl       *string   `json:"endpoint_url"`
+	EndpointURL       *string   `json:"endpoint_url"`
 }
 
 // Active deployments of every version trained on the dataset.
@@ -55,7 +55,7 @@ func (q *Queries) ImpactActiveDeploymentsByDataset(ctx context.Context, datasetI
 			&i.EnvironmentType,
 			&i.DeploymentID,
 			&i.TrafficPercentage,
-			&i.EndpointUrl,
+			&i.EndpointURL,
 		); err != nil {
 			return nil, err
 		}
@@ -148,7 +148,7 @@ type LineageRunsByModelRow struct {
 	DatasetRole     *string    `json:"dataset_role"`
 	DatasetID       *uuid.UUID `json:"dataset_id"`
 	DatasetName     *string    `json:"dataset_name"`
-	ContainsPii     *bool      `json:"contains_pii"`
+	ContainsPII     *bool      `json:"contains_pii"`
 	StorageLocation *string    `json:"storage_location"`
 	DataVersion     *string    `json:"data_version"`
 }
@@ -178,7 +178,7 @@ func (q *Queries) LineageRunsByModel(ctx context.Context, modelID uuid.UUID, sem
 			&i.DatasetRole,
 			&i.DatasetID,
 			&i.DatasetName,
-			&i.ContainsPii,
+			&i.ContainsPII,
 			&i.StorageLocation,
 			&i.DataVersion,
 		); err != nil {
@@ -238,7 +238,7 @@ type LineageVersionsByModelRow struct {
 	Semver      string          `json:"semver"`
 	Status      string          `json:"status"`
 	Framework   string          `json:"framework"`
-	ArtifactUri string          `json:"artifact_uri"`
+	ArtifactURI string          `json:"artifact_uri"`
 	Deployments json.RawMessage `json:"deployments"`
 	Approvals   json.RawMessage `json:"approvals"`
 }
@@ -263,7 +263,7 @@ func (q *Queries) LineageVersionsByModel(ctx context.Context, arg LineageVersion
 			&i.Semver,
 			&i.Status,
 			&i.Framework,
-			&i.ArtifactUri,
+			&i.ArtifactURI,
 			&i.Deployments,
 			&i.Approvals,
 		); err != nil {

@@ -31,9 +31,9 @@ func (q *Queries) ModelVersionArchive(ctx context.Context, versionID uuid.UUID) 
 		&i.Description,
 		&i.GitCommit,
 		&i.GitBranch,
-		&i.ArtifactUri,
+		&i.ArtifactURI,
 		&i.ArtifactSizeMb,
-		&i.ChecksumSha256,
+		&i.ChecksumSHA256,
 		&i.Framework,
 		&i.FrameworkVersion,
 		&i.PythonVersion,
@@ -46,7 +46,7 @@ func (q *Queries) ModelVersionArchive(ctx context.Context, versionID uuid.UUID) 
 		&i.DeprecationReason,
 		&i.BenchmarkAccuracy,
 		&i.BenchmarkLatencyMs,
-		&i.BenchmarkThroughputQps,
+		&i.BenchmarkThroughputQPS,
 		&i.RegisteredByUserID,
 		&i.SemverKey,
 	)
@@ -86,9 +86,9 @@ func (q *Queries) ModelVersionDeprecate(ctx context.Context, deprecationReason *
 		&i.Description,
 		&i.GitCommit,
 		&i.GitBranch,
-		&i.ArtifactUri,
+		&i.ArtifactURI,
 		&i.ArtifactSizeMb,
-		&i.ChecksumSha256,
+		&i.ChecksumSHA256,
 		&i.Framework,
 		&i.FrameworkVersion,
 		&i.PythonVersion,
@@ -101,7 +101,7 @@ func (q *Queries) ModelVersionDeprecate(ctx context.Context, deprecationReason *
 		&i.DeprecationReason,
 		&i.BenchmarkAccuracy,
 		&i.BenchmarkLatencyMs,
-		&i.BenchmarkThroughputQps,
+		&i.BenchmarkThroughputQPS,
 		&i.RegisteredByUserID,
 		&i.SemverKey,
 	)
@@ -123,9 +123,9 @@ func (q *Queries) ModelVersionGetByID(ctx context.Context, versionID uuid.UUID) 
 		&i.Description,
 		&i.GitCommit,
 		&i.GitBranch,
-		&i.ArtifactUri,
+		&i.ArtifactURI,
 		&i.ArtifactSizeMb,
-		&i.ChecksumSha256,
+		&i.ChecksumSHA256,
 		&i.Framework,
 		&i.FrameworkVersion,
 		&i.PythonVersion,
@@ -138,7 +138,7 @@ func (q *Queries) ModelVersionGetByID(ctx context.Context, versionID uuid.UUID) 
 		&i.DeprecationReason,
 		&i.BenchmarkAccuracy,
 		&i.BenchmarkLatencyMs,
-		&i.BenchmarkThroughputQps,
+		&i.BenchmarkThroughputQPS,
 		&i.RegisteredByUserID,
 		&i.SemverKey,
 	)
@@ -168,9 +168,9 @@ func (q *Queries) ModelVersionGetByIDs(ctx context.Context, versionIds []uuid.UU
 			&i.Description,
 			&i.GitCommit,
 			&i.GitBranch,
-			&i.ArtifactUri,
+			&i.ArtifactURI,
 			&i.ArtifactSizeMb,
-			&i.ChecksumSha256,
+			&i.ChecksumSHA256,
 			&i.Framework,
 			&i.FrameworkVersion,
 			&i.PythonVersion,
@@ -183,7 +183,7 @@ func (q *Queries) ModelVersionGetByIDs(ctx context.Context, versionIds []uuid.UU
 			&i.DeprecationReason,
 			&i.BenchmarkAccuracy,
 			&i.BenchmarkLatencyMs,
-			&i.BenchmarkThroughputQps,
+			&i.BenchmarkThroughputQPS,
 			&i.RegisteredByUserID,
 			&i.SemverKey,
 		); err != nil {
@@ -214,9 +214,9 @@ func (q *Queries) ModelVersionGetBySemver(ctx context.Context, modelName string,
 		&i.Description,
 		&i.GitCommit,
 		&i.GitBranch,
-		&i.ArtifactUri,
+		&i.ArtifactURI,
 		&i.ArtifactSizeMb,
-		&i.ChecksumSha256,
+		&i.ChecksumSHA256,
 		&i.Framework,
 		&i.FrameworkVersion,
 		&i.PythonVersion,
@@ -229,7 +229,7 @@ func (q *Queries) ModelVersionGetBySemver(ctx context.Context, modelName string,
 		&i.DeprecationReason,
 		&i.BenchmarkAccuracy,
 		&i.BenchmarkLatencyMs,
-		&i.BenchmarkThroughputQps,
+		&i.BenchmarkThroughputQPS,
 		&i.RegisteredByUserID,
 		&i.SemverKey,
 	)
@@ -257,9 +257,9 @@ func (q *Queries) ModelVersionGetLatest(ctx context.Context, modelName string) (
 		&i.Description,
 		&i.GitCommit,
 		&i.GitBranch,
-		&i.ArtifactUri,
+		&i.ArtifactURI,
 		&i.ArtifactSizeMb,
-		&i.ChecksumSha256,
+		&i.ChecksumSHA256,
 		&i.Framework,
 		&i.FrameworkVersion,
 		&i.PythonVersion,
@@ -272,7 +272,7 @@ func (q *Queries) ModelVersionGetLatest(ctx context.Context, modelName string) (
 		&i.DeprecationReason,
 		&i.BenchmarkAccuracy,
 		&i.BenchmarkLatencyMs,
-		&i.BenchmarkThroughputQps,
+		&i.BenchmarkThroughputQPS,
 		&i.RegisteredByUserID,
 		&i.SemverKey,
 	)
@@ -286,9 +286,9 @@ type ModelVersionInsertManyCopyFromParams struct {
 	Description            *string    `json:"description"`
 	GitCommit              *string    `json:"git_commit"`
 	GitBranch              *string    `json:"git_branch"`
-	ArtifactUri            string     `json:"artifact_uri"`
+	ArtifactURI            string     `json:"artifact_uri"`
 	ArtifactSizeMb         *float64   `json:"artifact_size_mb"`
-	ChecksumSha256         *string    `json:"checksum_sha256"`
+	ChecksumSHA256         *string    `json:"checksum_sha256"`
 	Framework              string     `json:"framework"`
 	FrameworkVersion       *string    `json:"framework_version"`
 	PythonVersion          *string    `json:"python_version"`
@@ -334,9 +334,9 @@ func (q *Queries) ModelVersionListByModel(ctx context.Context, arg ModelVersionL
 			&i.Description,
 			&i.GitCommit,
 			&i.GitBranch,
-			&i.ArtifactUri,
+			&i.ArtifactURI,
 			&i.ArtifactSizeMb,
-			&i.ChecksumSha256,
+			&i.ChecksumSHA256,
 			&i.Framework,
 			&i.FrameworkVersion,
 			&i.PythonVersion,
@@ -349,7 +349,7 @@ func (q *Queries) ModelVersionListByModel(ctx context.Context, arg ModelVersionL
 			&i.DeprecationReason,
 			&i.BenchmarkAccuracy,
 			&i.BenchmarkLatencyMs,
-			&i.BenchmarkThroughputQps,
+			&i.BenchmarkThroughputQPS,
 			&i.RegisteredByUserID,
 			&i.SemverKey,
 		); err != nil {
@@ -389,7 +389,7 @@ func (q *Queries) ModelVersionListLatest(ctx context.Context, afterName string, 
 			&i.VersionStatus,
 			&i.Framework,
 			&i.RegisteredAt,
-			&i.ArtifactUri,
+			&i.ArtifactURI,
 		); err != nil {
 			return nil, err
 		}
@@ -423,9 +423,9 @@ type ModelVersionRegisterParams struct {
 	Description            *string   `json:"description"`
 	GitCommit              *string   `json:"git_commit"`
 	GitBranch              *string   `json:"git_branch"`
-	ArtifactUri            string    `json:"artifact_uri"`
+	ArtifactURI            string    `json:"artifact_uri"`
 	ArtifactSizeMb         *float64  `json:"artifact_size_mb"`
-	ChecksumSha256         *string   `json:"checksum_sha256"`
+	ChecksumSHA256         *string   `json:"checksum_sha256"`
 	Framework              string    `json:"framework"`
 	FrameworkVersion       *string   `json:"framework_version"`
 	PythonVersion          *string   `json:"python_version"`
@@ -433,7 +433,7 @@ type ModelVersionRegisterParams struct {
 	RegisteredBy           string    `json:"registered_by"`
 	BenchmarkAccuracy      *float64  `json:"benchmark_accuracy"`
 	BenchmarkLatencyMs     *float64  `json:"benchmark_latency_ms"`
-	BenchmarkThroughputQps *float64  `json:"benchmark_throughput_qps"`
+	BenchmarkThroughputQPS *float64  `json:"benchmark_throughput_qps"`
 }
 
 // Registers a new version. The pair (model_id, semver) is unique.
@@ -445,9 +445,9 @@ func (q *Queries) ModelVersionRegister(ctx context.Context, arg ModelVersionRegi
 		arg.Description,
 		arg.GitCommit,
 		arg.GitBranch,
-		arg.ArtifactUri,
+		arg.ArtifactURI,
 		arg.ArtifactSizeMb,
-		arg.ChecksumSha256,
+		arg.ChecksumSHA256,
 		arg.Framework,
 		arg.FrameworkVersion,
 		arg.PythonVersion,
@@ -455,7 +455,7 @@ func (q *Queries) ModelVersionRegister(ctx context.Context, arg ModelVersionRegi
 		arg.RegisteredBy,
 		arg.BenchmarkAccuracy,
 		arg.BenchmarkLatencyMs,
-		arg.BenchmarkThroughputQps,
+		arg.BenchmarkThroughputQPS,
 	)
 	var i ModelVersion
 	err := row.Scan(
@@ -466,9 +466,9 @@ func (q *Queries) ModelVersionRegister(ctx context.Context, arg ModelVersionRegi
 		&i.Description,
 		&i.GitCommit,
 		&i.GitBranch,
-		&i.ArtifactUri,
+		&i.ArtifactURI,
 		&i.ArtifactSizeMb,
-		&i.ChecksumSha256,
+		&i.ChecksumSHA256,
 		&i.Framework,
 		&i.FrameworkVersion,
 		&i.PythonVersion,
@@ -481,7 +481,7 @@ func (q *Queries) ModelVersionRegister(ctx context.Context, arg ModelVersionRegi
 		&i.DeprecationReason,
 		&i.BenchmarkAccuracy,
 		&i.BenchmarkLatencyMs,
-		&i.BenchmarkThroughputQps,
+		&i.BenchmarkThroughputQPS,
 		&i.RegisteredByUserID,
 		&i.SemverKey,
 	)
@@ -511,9 +511,9 @@ func (q *Queries) ModelVersionSetStatus(ctx context.Context, status string, vers
 		&i.Description,
 		&i.GitCommit,
 		&i.GitBranch,
-		&i.ArtifactUri,
+		&i.ArtifactURI,
 		&i.ArtifactSizeMb,
-		&i.ChecksumSha256,
+		&i.ChecksumSHA256,
 		&i.Framework,
 		&i.FrameworkVersion,
 		&i.PythonVersion,
@@ -526,7 +526,7 @@ func (q *Queries) ModelVersionSetStatus(ctx context.Context, status string, vers
 		&i.DeprecationReason,
 		&i.BenchmarkAccuracy,
 		&i.BenchmarkLatencyMs,
-		&i.BenchmarkThroughputQps,
+		&i.BenchmarkThroughputQPS,
 		&i.RegisteredByUserID,
 		&i.SemverKey,
 	)
@@ -549,7 +549,7 @@ type ModelVersionUpdateParams struct {
 	VersionAlias           *string   `json:"version_alias"`
 	BenchmarkAccuracy      *float64  `json:"benchmark_accuracy"`
 	BenchmarkLatencyMs     *float64  `json:"benchmark_latency_ms"`
-	BenchmarkThroughputQps *float64  `json:"benchmark_throughput_qps"`
+	BenchmarkThroughputQPS *float64  `json:"benchmark_throughput_qps"`
 	VersionID              uuid.UUID `json:"version_id"`
 }
 
@@ -559,7 +559,7 @@ func (q *Queries) ModelVersionUpdate(ctx context.Context, arg ModelVersionUpdate
 		arg.VersionAlias,
 		arg.BenchmarkAccuracy,
 		arg.BenchmarkLatencyMs,
-		arg.BenchmarkThroughputQps,
+		arg.BenchmarkThroughputQPS,
 		arg.VersionID,
 	)
 	var i ModelVersion
@@ -571,9 +571,9 @@ func (q *Queries) ModelVersionUpdate(ctx context.Context, arg ModelVersionUpdate
 		&i.Description,
 		&i.GitCommit,
 		&i.GitBranch,
-		&i.ArtifactUri,
+		&i.ArtifactURI,
 		&i.ArtifactSizeMb,
-		&i.ChecksumSha256,
+		&i.ChecksumSHA256,
 		&i.Framework,
 		&i.FrameworkVersion,
 		&i.PythonVersion,
@@ -586,7 +586,7 @@ func (q *Queries) ModelVersionUpdate(ctx context.Context, arg ModelVersionUpdate
 		&i.DeprecationReason,
 		&i.BenchmarkAccuracy,
 		&i.BenchmarkLatencyMs,
-		&i.BenchmarkThroughputQps,
+		&i.BenchmarkThroughputQPS,
 		&i.RegisteredByUserID,
 		&i.SemverKey,
 	)

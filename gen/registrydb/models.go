@@ -88,17 +88,17 @@ type Dataset struct {
 	StorageLocation   string     `json:"storage_location"`
 	StorageFormat     *string    `json:"storage_format"`
 	StorageSizeGb     *float64   `json:"storage_size_gb"`
-	SchemaUrl         *string    `json:"schema_url"`
+	SchemaURL         *string    `json:"schema_url"`
 	SchemaVersion     *string    `json:"schema_version"`
 	DataVersion       *string    `json:"data_version"`
 	DataSteward       *string    `json:"data_steward"`
 	TeamID            *uuid.UUID `json:"team_id"`
-	FreshnessSlaHours *int32     `json:"freshness_sla_hours"`
+	FreshnessSLAHours *int32     `json:"freshness_sla_hours"`
 	LastUpdatedAt     *time.Time `json:"last_updated_at"`
 	RowCount          *int64     `json:"row_count"`
 	ColumnCount       *int32     `json:"column_count"`
 	// Personally Identifiable Information present
-	ContainsPii *bool `json:"contains_pii"`
+	ContainsPII *bool `json:"contains_pii"`
 	// Security classification level
 	DataClassification *string    `json:"data_classification"`
 	RetentionDays      *int32     `json:"retention_days"`
@@ -120,11 +120,11 @@ type Deployment struct {
 	VersionID                 uuid.UUID  `json:"version_id"`
 	EnvironmentID             int32      `json:"environment_id"`
 	DeploymentName            *string    `json:"deployment_name"`
-	EndpointUrl               *string    `json:"endpoint_url"`
+	EndpointURL               *string    `json:"endpoint_url"`
 	ServingFramework          *string    `json:"serving_framework"`
 	Replicas                  *int32     `json:"replicas"`
 	InstanceType              *string    `json:"instance_type"`
-	GpuEnabled                *bool      `json:"gpu_enabled"`
+	GPUEnabled                *bool      `json:"gpu_enabled"`
 	AutoScalingEnabled        *bool      `json:"auto_scaling_enabled"`
 	MinReplicas               *int32     `json:"min_replicas"`
 	MaxReplicas               *int32     `json:"max_replicas"`
@@ -132,12 +132,12 @@ type Deployment struct {
 	TargetLatencyP95Ms        *float64   `json:"target_latency_p95_ms"`
 	TargetLatencyP99Ms        *float64   `json:"target_latency_p99_ms"`
 	TargetAvailabilityPercent *float64   `json:"target_availability_percent"`
-	TargetThroughputQps       *float64   `json:"target_throughput_qps"`
+	TargetThroughputQPS       *float64   `json:"target_throughput_qps"`
 	ActualLatencyP50Ms        *float64   `json:"actual_latency_p50_ms"`
 	ActualLatencyP95Ms        *float64   `json:"actual_latency_p95_ms"`
 	ActualLatencyP99Ms        *float64   `json:"actual_latency_p99_ms"`
 	ActualAvailabilityPercent *float64   `json:"actual_availability_percent"`
-	ActualThroughputQps       *float64   `json:"actual_throughput_qps"`
+	ActualThroughputQPS       *float64   `json:"actual_throughput_qps"`
 	DeployedAt                *time.Time `json:"deployed_at"`
 	DeployedBy                string     `json:"deployed_by"`
 	UndeployedAt              *time.Time `json:"undeployed_at"`
@@ -145,7 +145,7 @@ type Deployment struct {
 	Status                    string     `json:"status"`
 	// For canary/blue-green deployments
 	TrafficPercentage *int32     `json:"traffic_percentage"`
-	MonthlyCostUsd    *float64   `json:"monthly_cost_usd"`
+	MonthlyCostUSD    *float64   `json:"monthly_cost_usd"`
 	DeploymentNotes   *string    `json:"deployment_notes"`
 	DeployedByUserID  *uuid.UUID `json:"deployed_by_user_id"`
 }
@@ -194,7 +194,7 @@ type Model struct {
 	// Requires approval workflow
 	ComplianceRequired *bool      `json:"compliance_required"`
 	GithubRepo         *string    `json:"github_repo"`
-	DocumentationUrl   *string    `json:"documentation_url"`
+	DocumentationURL   *string    `json:"documentation_url"`
 	CreatedAt          *time.Time `json:"created_at"`
 	UpdatedAt          *time.Time `json:"updated_at"`
 	CreatedBy          *string    `json:"created_by"`
@@ -234,9 +234,9 @@ type ModelVersion struct {
 	GitCommit    *string `json:"git_commit"`
 	GitBranch    *string `json:"git_branch"`
 	// Cloud storage location (s3://, gs://, etc.)
-	ArtifactUri            string     `json:"artifact_uri"`
+	ArtifactURI            string     `json:"artifact_uri"`
 	ArtifactSizeMb         *float64   `json:"artifact_size_mb"`
-	ChecksumSha256         *string    `json:"checksum_sha256"`
+	ChecksumSHA256         *string    `json:"checksum_sha256"`
 	Framework              string     `json:"framework"`
 	FrameworkVersion       *string    `json:"framework_version"`
 	PythonVersion          *string    `json:"python_version"`
@@ -249,7 +249,7 @@ type ModelVersion struct {
 	DeprecationReason      *string    `json:"deprecation_reason"`
 	BenchmarkAccuracy      *float64   `json:"benchmark_accuracy"`
 	BenchmarkLatencyMs     *float64   `json:"benchmark_latency_ms"`
-	BenchmarkThroughputQps *float64   `json:"benchmark_throughput_qps"`
+	BenchmarkThroughputQPS *float64   `json:"benchmark_throughput_qps"`
 	RegisteredByUserID     *uuid.UUID `json:"registered_by_user_id"`
 	// semver_sort_key(semver): order by it for semantic-version order
 	SemverKey *string `json:"semver_key"`
@@ -306,19 +306,19 @@ type TrainingRun struct {
 	Hyperparameters      json.RawMessage `json:"hyperparameters"`
 	ComputeTarget        *string         `json:"compute_target"`
 	InstanceType         *string         `json:"instance_type"`
-	GpuCount             *int32          `json:"gpu_count"`
-	GpuType              *string         `json:"gpu_type"`
-	GpuHours             *float64        `json:"gpu_hours"`
-	CpuHours             *float64        `json:"cpu_hours"`
-	EstimatedCostUsd     *float64        `json:"estimated_cost_usd"`
+	GPUCount             *int32          `json:"gpu_count"`
+	GPUType              *string         `json:"gpu_type"`
+	GPUHours             *float64        `json:"gpu_hours"`
+	CPUHours             *float64        `json:"cpu_hours"`
+	EstimatedCostUSD     *float64        `json:"estimated_cost_usd"`
 	StartedBy            *string         `json:"started_by"`
 	StartedAt            *time.Time      `json:"started_at"`
 	CompletedAt          *time.Time      `json:"completed_at"`
 	DurationSeconds      *int32          `json:"duration_seconds"`
 	ExitCode             *int32          `json:"exit_code"`
-	LogsUri              *string         `json:"logs_uri"`
-	TensorboardUri       *string         `json:"tensorboard_uri"`
-	CheckpointUri        *string         `json:"checkpoint_uri"`
+	LogsURI              *string         `json:"logs_uri"`
+	TensorboardURI       *string         `json:"tensorboard_uri"`
+	CheckpointURI        *string         `json:"checkpoint_uri"`
 	FeatureStoreSnapshot *string         `json:"feature_store_snapshot"`
 	FeatureCount         *int32          `json:"feature_count"`
 	CreatedAt            *time.Time      `json:"created_at"`
@@ -347,7 +347,7 @@ type VwLatestModelVersion struct {
 	VersionStatus    string     `json:"version_status"`
 	Framework        string     `json:"framework"`
 	RegisteredAt     *time.Time `json:"registered_at"`
-	ArtifactUri      string     `json:"artifact_uri"`
+	ArtifactURI      string     `json:"artifact_uri"`
 }
 
 // Active production deployments
@@ -356,7 +356,7 @@ type VwProductionDeployment struct {
 	ModelDisplayName          string     `json:"model_display_name"`
 	Semver                    string     `json:"semver"`
 	EnvironmentName           string     `json:"environment_name"`
-	EndpointUrl               *string    `json:"endpoint_url"`
+	EndpointURL               *string    `json:"endpoint_url"`
 	DeploymentStatus          string     `json:"deployment_status"`
 	DeployedAt                *time.Time `json:"deployed_at"`
 	DeployedBy                string     `json:"deployed_by"`

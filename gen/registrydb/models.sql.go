@@ -37,7 +37,7 @@ type ModelCreateParams struct {
 	RiskLevel          *string    `json:"risk_level"`
 	ComplianceRequired *bool      `json:"compliance_required"`
 	GithubRepo         *string    `json:"github_repo"`
-	DocumentationUrl   *string    `json:"documentation_url"`
+	DocumentationURL   *string    `json:"documentation_url"`
 	CreatedBy          *string    `json:"created_by"`
 }
 
@@ -56,7 +56,7 @@ func (q *Queries) ModelCreate(ctx context.Context, arg ModelCreateParams) (Model
 		arg.RiskLevel,
 		arg.ComplianceRequired,
 		arg.GithubRepo,
-		arg.DocumentationUrl,
+		arg.DocumentationURL,
 		arg.CreatedBy,
 	)
 	var i Model
@@ -73,7 +73,7 @@ func (q *Queries) ModelCreate(ctx context.Context, arg ModelCreateParams) (Model
 		&i.RiskLevel,
 		&i.ComplianceRequired,
 		&i.GithubRepo,
-		&i.DocumentationUrl,
+		&i.DocumentationURL,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CreatedBy,
@@ -116,7 +116,7 @@ func (q *Queries) ModelGetByID(ctx context.Context, modelID uuid.UUID) (Model, e
 		&i.RiskLevel,
 		&i.ComplianceRequired,
 		&i.GithubRepo,
-		&i.DocumentationUrl,
+		&i.DocumentationURL,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CreatedBy,
@@ -145,7 +145,7 @@ func (q *Queries) ModelGetByName(ctx context.Context, modelName string) (Model, 
 		&i.RiskLevel,
 		&i.ComplianceRequired,
 		&i.GithubRepo,
-		&i.DocumentationUrl,
+		&i.DocumentationURL,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CreatedBy,
@@ -166,7 +166,7 @@ type ModelInsertManyCopyFromParams struct {
 	RiskLevel          *string    `json:"risk_level"`
 	ComplianceRequired *bool      `json:"compliance_required"`
 	GithubRepo         *string    `json:"github_repo"`
-	DocumentationUrl   *string    `json:"documentation_url"`
+	DocumentationURL   *string    `json:"documentation_url"`
 	CreatedAt          *time.Time `json:"created_at"`
 	UpdatedAt          *time.Time `json:"updated_at"`
 	CreatedBy          *string    `json:"created_by"`
@@ -202,7 +202,7 @@ func (q *Queries) ModelList(ctx context.Context, afterName string, maxRows int32
 			&i.RiskLevel,
 			&i.ComplianceRequired,
 			&i.GithubRepo,
-			&i.DocumentationUrl,
+			&i.DocumentationURL,
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.CreatedBy,
@@ -264,7 +264,7 @@ func (q *Queries) ModelListByTag(ctx context.Context, arg ModelListByTagParams) 
 			&i.RiskLevel,
 			&i.ComplianceRequired,
 			&i.GithubRepo,
-			&i.DocumentationUrl,
+			&i.DocumentationURL,
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.CreatedBy,
@@ -411,7 +411,7 @@ type ModelUpdateParams struct {
 	TeamID             *uuid.UUID `json:"team_id"`
 	RiskLevel          *string    `json:"risk_level"`
 	ComplianceRequired *bool      `json:"compliance_required"`
-	DocumentationUrl   *string    `json:"documentation_url"`
+	DocumentationURL   *string    `json:"documentation_url"`
 	ModelID            uuid.UUID  `json:"model_id"`
 }
 
@@ -424,7 +424,7 @@ func (q *Queries) ModelUpdate(ctx context.Context, arg ModelUpdateParams) (Model
 		arg.TeamID,
 		arg.RiskLevel,
 		arg.ComplianceRequired,
-		arg.DocumentationUrl,
+		arg.DocumentationURL,
 		arg.ModelID,
 	)
 	var i Model
@@ -441,7 +441,7 @@ func (q *Queries) ModelUpdate(ctx context.Context, arg ModelUpdateParams) (Model
 		&i.RiskLevel,
 		&i.ComplianceRequired,
 		&i.GithubRepo,
-		&i.DocumentationUrl,
+		&i.DocumentationURL,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CreatedBy,
@@ -487,7 +487,7 @@ type ModelUpsertByNameParams struct {
 	RiskLevel          *string    `json:"risk_level"`
 	ComplianceRequired *bool      `json:"compliance_required"`
 	GithubRepo         *string    `json:"github_repo"`
-	DocumentationUrl   *string    `json:"documentation_url"`
+	DocumentationURL   *string    `json:"documentation_url"`
 	CreatedBy          *string    `json:"created_by"`
 }
 
@@ -505,7 +505,7 @@ func (q *Queries) ModelUpsertByName(ctx context.Context, arg ModelUpsertByNamePa
 		arg.RiskLevel,
 		arg.ComplianceRequired,
 		arg.GithubRepo,
-		arg.DocumentationUrl,
+		arg.DocumentationURL,
 		arg.CreatedBy,
 	)
 	var i Model
@@ -522,7 +522,7 @@ func (q *Queries) ModelUpsertByName(ctx context.Context, arg ModelUpsertByNamePa
 		&i.RiskLevel,
 		&i.ComplianceRequired,
 		&i.GithubRepo,
-		&i.DocumentationUrl,
+		&i.DocumentationURL,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CreatedBy,

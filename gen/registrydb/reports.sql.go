@@ -428,7 +428,7 @@ func (q *Queries) ReportProductionDeployments(ctx context.Context) ([]VwProducti
 			&i.ModelDisplayName,
 			&i.Semver,
 			&i.EnvironmentName,
-			&i.EndpointUrl,
+			&i.EndpointURL,
 			&i.DeploymentStatus,
 			&i.DeployedAt,
 			&i.DeployedBy,
@@ -677,7 +677,7 @@ type ReportTrainingByModelRow struct {
 	ModelName      string  `json:"model_name"`
 	TotalRuns      int64   `json:"total_runs"`
 	SuccessfulRuns int64   `json:"successful_runs"`
-	AvgGpuHours    float64 `json:"avg_gpu_hours"`
+	AvgGPUHours    float64 `json:"avg_gpu_hours"`
 	TotalCost      float64 `json:"total_cost"`
 }
 
@@ -696,7 +696,7 @@ func (q *Queries) ReportTrainingByModel(ctx context.Context) ([]ReportTrainingBy
 			&i.ModelName,
 			&i.TotalRuns,
 			&i.SuccessfulRuns,
-			&i.AvgGpuHours,
+			&i.AvgGPUHours,
 			&i.TotalCost,
 		); err != nil {
 			return nil, err

@@ -81,7 +81,7 @@ type RunDatasetListByRunRow struct {
 	UsagePercentage *float64  `json:"usage_percentage"`
 	DatasetID       uuid.UUID `json:"dataset_id"`
 	DatasetName     string    `json:"dataset_name"`
-	ContainsPii     *bool     `json:"contains_pii"`
+	ContainsPII     *bool     `json:"contains_pii"`
 }
 
 func (q *Queries) RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]RunDatasetListByRunRow, error) {
@@ -99,7 +99,7 @@ func (q *Queries) RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]R
 			&i.UsagePercentage,
 			&i.DatasetID,
 			&i.DatasetName,
-			&i.ContainsPii,
+			&i.ContainsPII,
 		); err != nil {
 			return nil, err
 		}
@@ -155,11 +155,11 @@ type TrainingRunCreateParams struct {
 	Hyperparameters  json.RawMessage `json:"hyperparameters"`
 	ComputeTarget    *string         `json:"compute_target"`
 	InstanceType     *string         `json:"instance_type"`
-	GpuCount         *int32          `json:"gpu_count"`
-	GpuType          *string         `json:"gpu_type"`
-	GpuHours         *float64        `json:"gpu_hours"`
-	CpuHours         *float64        `json:"cpu_hours"`
-	EstimatedCostUsd *float64        `json:"estimated_cost_usd"`
+	GPUCount         *int32          `json:"gpu_count"`
+	GPUType          *string         `json:"gpu_type"`
+	GPUHours         *float64        `json:"gpu_hours"`
+	CPUHours         *float64        `json:"cpu_hours"`
+	EstimatedCostUSD *float64        `json:"estimated_cost_usd"`
 	StartedBy        *string         `json:"started_by"`
 	StartedAt        *time.Time      `json:"started_at"`
 	CompletedAt      *time.Time      `json:"completed_at"`
@@ -185,11 +185,11 @@ func (q *Queries) TrainingRunCreate(ctx context.Context, arg TrainingRunCreatePa
 		arg.Hyperparameters,
 		arg.ComputeTarget,
 		arg.InstanceType,
-		arg.GpuCount,
-		arg.GpuType,
-		arg.GpuHours,
-		arg.CpuHours,
-		arg.EstimatedCostUsd,
+		arg.GPUCount,
+		arg.GPUType,
+		arg.GPUHours,
+		arg.CPUHours,
+		arg.EstimatedCostUSD,
 		arg.StartedBy,
 		arg.StartedAt,
 		arg.CompletedAt,
@@ -214,19 +214,19 @@ func (q *Queries) TrainingRunCreate(ctx context.Context, arg TrainingRunCreatePa
 		&i.Hyperparameters,
 		&i.ComputeTarget,
 		&i.InstanceType,
-		&i.GpuCount,
-		&i.GpuType,
-		&i.GpuHours,
-		&i.CpuHours,
-		&i.EstimatedCostUsd,
+		&i.GPUCount,
+		&i.GPUType,
+		&i.GPUHours,
+		&i.CPUHours,
+		&i.EstimatedCostUSD,
 		&i.StartedBy,
 		&i.StartedAt,
 		&i.CompletedAt,
 		&i.DurationSeconds,
 		&i.ExitCode,
-		&i.LogsUri,
-		&i.TensorboardUri,
-		&i.CheckpointUri,
+		&i.LogsURI,
+		&i.TensorboardURI,
+		&i.CheckpointURI,
 		&i.FeatureStoreSnapshot,
 		&i.FeatureCount,
 		&i.CreatedAt,
@@ -304,19 +304,19 @@ func (q *Queries) TrainingRunFinish(ctx context.Context, arg TrainingRunFinishPa
 		&i.Hyperparameters,
 		&i.ComputeTarget,
 		&i.InstanceType,
-		&i.GpuCount,
-		&i.GpuType,
-		&i.GpuHours,
-		&i.CpuHours,
-		&i.EstimatedCostUsd,
+		&i.GPUCount,
+		&i.GPUType,
+		&i.GPUHours,
+		&i.CPUHours,
+		&i.EstimatedCostUSD,
 		&i.StartedBy,
 		&i.StartedAt,
 		&i.CompletedAt,
 		&i.DurationSeconds,
 		&i.ExitCode,
-		&i.LogsUri,
-		&i.TensorboardUri,
-		&i.CheckpointUri,
+		&i.LogsURI,
+		&i.TensorboardURI,
+		&i.CheckpointURI,
 		&i.FeatureStoreSnapshot,
 		&i.FeatureCount,
 		&i.CreatedAt,
@@ -348,19 +348,19 @@ func (q *Queries) TrainingRunGetByID(ctx context.Context, runID uuid.UUID) (Trai
 		&i.Hyperparameters,
 		&i.ComputeTarget,
 		&i.InstanceType,
-		&i.GpuCount,
-		&i.GpuType,
-		&i.GpuHours,
-		&i.CpuHours,
-		&i.EstimatedCostUsd,
+		&i.GPUCount,
+		&i.GPUType,
+		&i.GPUHours,
+		&i.CPUHours,
+		&i.EstimatedCostUSD,
 		&i.StartedBy,
 		&i.StartedAt,
 		&i.CompletedAt,
 		&i.DurationSeconds,
 		&i.ExitCode,
-		&i.LogsUri,
-		&i.TensorboardUri,
-		&i.CheckpointUri,
+		&i.LogsURI,
+		&i.TensorboardURI,
+		&i.CheckpointURI,
 		&i.FeatureStoreSnapshot,
 		&i.FeatureCount,
 		&i.CreatedAt,
@@ -382,11 +382,11 @@ type TrainingRunInsertManyCopyFromParams struct {
 	F1Score          *float64        `json:"f1_score"`
 	Loss             *float64        `json:"loss"`
 	Hyperparameters  json.RawMessage `json:"hyperparameters"`
-	GpuCount         *int32          `json:"gpu_count"`
-	GpuType          *string         `json:"gpu_type"`
-	GpuHours         *float64        `json:"gpu_hours"`
-	CpuHours         *float64        `json:"cpu_hours"`
-	EstimatedCostUsd *float64        `json:"estimated_cost_usd"`
+	GPUCount         *int32          `json:"gpu_count"`
+	GPUType          *string         `json:"gpu_type"`
+	GPUHours         *float64        `json:"gpu_hours"`
+	CPUHours         *float64        `json:"cpu_hours"`
+	EstimatedCostUSD *float64        `json:"estimated_cost_usd"`
 	StartedBy        *string         `json:"started_by"`
 	StartedAt        *time.Time      `json:"started_at"`
 	CompletedAt      *time.Time      `json:"completed_at"`
@@ -439,19 +439,19 @@ func (q *Queries) TrainingRunListByExperiment(ctx context.Context, arg TrainingR
 			&i.Hyperparameters,
 			&i.ComputeTarget,
 			&i.InstanceType,
-			&i.GpuCount,
-			&i.GpuType,
-			&i.GpuHours,
-			&i.CpuHours,
-			&i.EstimatedCostUsd,
+			&i.GPUCount,
+			&i.GPUType,
+			&i.GPUHours,
+			&i.CPUHours,
+			&i.EstimatedCostUSD,
 			&i.StartedBy,
 			&i.StartedAt,
 			&i.CompletedAt,
 			&i.DurationSeconds,
 			&i.ExitCode,
-			&i.LogsUri,
-			&i.TensorboardUri,
-			&i.CheckpointUri,
+			&i.LogsURI,
+			&i.TensorboardURI,
+			&i.CheckpointURI,
 			&i.FeatureStoreSnapshot,
 			&i.FeatureCount,
 			&i.CreatedAt,
@@ -514,19 +514,19 @@ func (q *Queries) TrainingRunListByVersion(ctx context.Context, arg TrainingRunL
 			&i.Hyperparameters,
 			&i.ComputeTarget,
 			&i.InstanceType,
-			&i.GpuCount,
-			&i.GpuType,
-			&i.GpuHours,
-			&i.CpuHours,
-			&i.EstimatedCostUsd,
+			&i.GPUCount,
+			&i.GPUType,
+			&i.GPUHours,
+			&i.CPUHours,
+			&i.EstimatedCostUSD,
 			&i.StartedBy,
 			&i.StartedAt,
 			&i.CompletedAt,
 			&i.DurationSeconds,
 			&i.ExitCode,
-			&i.LogsUri,
-			&i.TensorboardUri,
-			&i.CheckpointUri,
+			&i.LogsURI,
+			&i.TensorboardURI,
+			&i.CheckpointURI,
 			&i.FeatureStoreSnapshot,
 			&i.FeatureCount,
 			&i.CreatedAt,
@@ -570,19 +570,19 @@ func (q *Queries) TrainingRunStart(ctx context.Context, startedBy *string, runID
 		&i.Hyperparameters,
 		&i.ComputeTarget,
 		&i.InstanceType,
-		&i.GpuCount,
-		&i.GpuType,
-		&i.GpuHours,
-		&i.CpuHours,
-		&i.EstimatedCostUsd,
+		&i.GPUCount,
+		&i.GPUType,
+		&i.GPUHours,
+		&i.CPUHours,
+		&i.EstimatedCostUSD,
 		&i.StartedBy,
 		&i.StartedAt,
 		&i.CompletedAt,
 		&i.DurationSeconds,
 		&i.ExitCode,
-		&i.LogsUri,
-		&i.TensorboardUri,
-		&i.CheckpointUri,
+		&i.LogsURI,
+		&i.TensorboardURI,
+		&i.CheckpointURI,
 		&i.FeatureStoreSnapshot,
 		&i.FeatureCount,
 		&i.CreatedAt,
@@ -614,19 +614,19 @@ func (q *Queries) TrainingRunUpdateNotes(ctx context.Context, notes *string, run
 		&i.Hyperparameters,
 		&i.ComputeTarget,
 		&i.InstanceType,
-		&i.GpuCount,
-		&i.GpuType,
-		&i.GpuHours,
-		&i.CpuHours,
-		&i.EstimatedCostUsd,
+		&i.GPUCount,
+		&i.GPUType,
+		&i.GPUHours,
+		&i.CPUHours,
+		&i.EstimatedCostUSD,
 		&i.StartedBy,
 		&i.StartedAt,
 		&i.CompletedAt,
 		&i.DurationSeconds,
 		&i.ExitCode,
-		&i.LogsUri,
-		&i.TensorboardUri,
-		&i.CheckpointUri,
+		&i.LogsURI,
+		&i.TensorboardURI,
+		&i.CheckpointURI,
 		&i.FeatureStoreSnapshot,
 		&i.FeatureCount,
 		&i.CreatedAt,

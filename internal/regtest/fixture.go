@@ -56,7 +56,7 @@ func Build(t testing.TB, q *registrydb.Queries) Fixture {
 	must(err)
 	f.ModelID, f.ModelName = model.ModelID, model.ModelName
 	version, err := q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{
-		ModelID: model.ModelID, Semver: "1.0.0", ArtifactUri: "s3://fixture/1.0.0/",
+		ModelID: model.ModelID, Semver: "1.0.0", ArtifactURI: "s3://fixture/1.0.0/",
 		Framework: "pytorch", RegisteredBy: "fixture@example.com",
 	})
 	must(err)

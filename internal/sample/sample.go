@@ -175,10 +175,10 @@ func Load(ctx context.Context, q *registrydb.Queries) (int, error) {
 		teamID := teams[d.team]
 		params := registrydb.DatasetCreateParams{
 			DatasetName: d.name, DisplayName: d.display, StorageLocation: d.location, StorageFormat: ptr("parquet"),
-			DataSteward: &d.steward, TeamID: &teamID, ContainsPii: &d.pii, DataClassification: &d.class,
+			DataSteward: &d.steward, TeamID: &teamID, ContainsPII: &d.pii, DataClassification: &d.class,
 		}
 		if d.sla > 0 {
-			params.FreshnessSlaHours, params.LastUpdatedAt = ptr(d.sla), ptr(now.Add(-d.age))
+			params.FreshnessSLAHours, params.LastUpdatedAt = ptr(d.sla), ptr(now.Add(-d.age))
 		}
 		row, err := getOrCreate(func() (registrydb.Dataset, error) { return q.DatasetGetByName(ctx, d.name) },
 			func() (registrydb.Dataset, error) { return q.DatasetCreate(ctx, params) }, &created)
@@ -254,7 +254,7 @@ func seedVersionTree(ctx context.Context, q *registrydb.Queries, v seedVersion,
 	created := 1
 	mv, err := q.ModelVersionRegister(ctx, registrydb.ModelVersionRegisterParams{
 		ModelID: models[v.model], Semver: v.semver, Framework: v.framework, FrameworkVersion: &v.frameworkVersion,
-		ArtifactUri: fmt.Sprintf("s3://ml-artifacts/%s/%s/", v.model, v.semver), RegisteredBy: v.registeredBy,
+		ArtifactURI: fmt.Sprintf("s3://ml-artifacts/%s/%s/", v.model, v.semver), RegisteredBy: v.registeredBy,
 		GitCommit: ptr(fmt.Sprintf("%x", []byte(v.semver+v.model))[:12]),
 	})
 	if err != nil {
@@ -264,7 +264,7 @@ func seedVersionTree(ctx context.Context, q *registrydb.Queries, v seedVersion,
 		started := now.Add(-time.Duration(48-i) * time.Hour)
 		params := registrydb.TrainingRunCreateParams{
 			VersionID: mv.VersionID, RunName: &r.name, ExperimentName: &r.experiment, Status: &r.status,
-			GpuHours: &r.gpuHours, GpuCount: ptr(int32(4)), GpuType: ptr("a100"), StartedBy: ptr(v.registeredBy),
+			GPUHours: &r.gpuHours, GPUCount: ptr(int32(4)), GPUType: ptr("a100"), StartedBy: ptr(v.registeredBy),
 			StartedAt: &started, Hyperparameters: []byte(r.hyperparameters),
 			CustomMetrics: []byte(fmt.Sprintf(`{"auc": %.3f}`, r.accuracy)),
 		}
@@ -273,7 +273,7 @@ func seedVersionTree(ctx context.Context, q *registrydb.Queries, v seedVersion,
 		}
 		if r.status != "running" {
 			params.CompletedAt = ptr(started.Add(time.Duration(r.gpuHours*float64(time.Hour)/4) + time.Minute))
-			params.Accuracy, params.F1Score, params.EstimatedCostUsd = &r.accuracy, &r.f1, &r.cost
+			params.Accuracy, params.F1Score, params.EstimatedCostUSD = &r.accuracy, &r.f1, &r.cost
 		}
 		run, err := q.TrainingRunCreate(ctx, params)
 		if err != nil {
@@ -314,7 +314,7 @@ func seedVersionTree(ctx context.Context, q *registrydb.Queries, v seedVersion,
 	for _, d := range v.deployments {
 		dep, err := q.DeploymentCreate(ctx, registrydb.DeploymentCreateParams{
 			VersionID: mv.VersionID, EnvironmentName: d.env, DeployedBy: "david", TrafficPercentage: &d.traffic,
-			EndpointUrl: ptr(fmt.Sprintf("https://%s.%s.models.example.com", v.model, d.env)), ServingFramework: ptr("triton"),
+			EndpointURL: ptr(fmt.Sprintf("https://%s.%s.models.example.com", v.model, d.env)), ServingFramework: ptr("triton"),
 		})
 		if err != nil {
 			return 0, fmt.Errorf("deployment to %s: %w", d.env, err)

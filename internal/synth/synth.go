@@ -446,7 +446,7 @@ func (g *Generator) planDatasets(r *rand.Rand) {
 			StorageSizeGb: ptr(round(between(r, 0.5, 5000), 2)), DataSteward: ptr(steward.Email),
 			TeamID: &g.teams[team].TeamID, LastUpdatedAt: ptr(Epoch.Add(-within(r, time.Hour, 60*day))),
 			RowCount: ptr(int64(1000 + r.IntN(500_000_000))), ColumnCount: ptr(int32(3 + r.IntN(400))),
-			ContainsPii: ptr(pii), DataClassification: ptr(class),
+			ContainsPII: ptr(pii), DataClassification: ptr(class),
 			RetentionDays: ptr(int32(pick(r, []int{365, 730, 1095, 1825}))),
 			CreatedAt:     ptr(created), CreatedBy: ptr(steward.Username),
 		})
@@ -492,7 +492,7 @@ func (g *Generator) planModels(r *rand.Rand) {
 	perModel := distribute[int32](r, g.size.Versions, g.size.Models, 1, max(60, 3*g.size.Versions/g.size.Models), 0.3)
 	nonPII := make([]int32, 0, g.size.Datasets)
 	for i, d := range g.datasets {
-		if !*d.ContainsPii {
+		if !*d.ContainsPII {
 			nonPII = append(nonPII, int32(i))
 		}
 	}
@@ -605,7 +605,7 @@ func (g *Generator) planModels(r *rand.Rand) {
 			PrimaryContact: ptr(creator + "@synthetic.example.com"), BusinessUnit: ptr(a.unit),
 			RiskLevel: ptr(risk), ComplianceRequired: ptr(compliance),
 			GithubRepo:       ptr("https://github.com/synthetic-ml/" + name),
-			DocumentationUrl: ptr("https://docs.synthetic.example.com/models/" + name),
+			DocumentationURL: ptr("https://docs.synthetic.example.com/models/" + name),
 			CreatedAt:        ptr(created), UpdatedAt: ptr(reg[n-1]), CreatedBy: ptr(creator),
 		})
 		model := &g.models[mi]
@@ -627,8 +627,8 @@ func (g *Generator) planModels(r *rand.Rand) {
 				VersionID: newUUID(r), ModelID: model.ModelID, Semver: sv[i],
 				Description: ptr(fmt.Sprintf("%s %s", title(a.word), sv[i])),
 				GitCommit:   ptr(hexString(r, 40)), GitBranch: ptr("main"),
-				ArtifactUri:    fmt.Sprintf("s3://synthetic-artifacts/%s/%s/", name, sv[i]),
-				ArtifactSizeMb: ptr(round(between(r, 0.5, 8000), 2)), ChecksumSha256: ptr(hexString(r, 64)),
+				ArtifactURI:    fmt.Sprintf("s3://synthetic-artifacts/%s/%s/", name, sv[i]),
+				ArtifactSizeMb: ptr(round(between(r, 0.5, 8000), 2)), ChecksumSHA256: ptr(hexString(r, 64)),
 				Framework: framework, FrameworkVersion: ptr(pick(r, frameworkVersions[framework])),
 				PythonVersion: ptr(pick(r, []string{"3.10", "3.11", "3.12"})),
 				Status:        statuses[i], RegisteredBy: g.member(r, m.team), RegisteredAt: ptr(reg[i]),
@@ -821,10 +821,10 @@ func (g *Generator) run(r *rand.Rand, x *runValues, vi, j int, hp []byte) (regis
 	row.Status = status
 
 	x.gpuCount = []int32{0, 1, 1, 2, 4, 8}[r.IntN(6)]
-	row.GpuCount = &x.gpuCount
+	row.GPUCount = &x.gpuCount
 	if x.gpuCount > 0 {
 		x.gpuType = pick(r, gpuTypes)
-		row.GpuType = &x.gpuType
+		row.GPUType = &x.gpuType
 	}
 	reg := *version.RegisteredAt
 	duration := within(r, 10*time.Minute, 36*time.Hour)
@@ -850,7 +850,7 @@ func (g *Generator) run(r *rand.Rand, x *runValues, vi, j int, hp []byte) (regis
 	x.gpuHours = round(hours*float64(x.gpuCount), 2)
 	x.cpuHours = round(hours*float64(2+r.IntN(15)), 2)
 	x.cost = round(x.gpuHours*between(r, 1.2, 4.5)+x.cpuHours*0.05, 2)
-	row.GpuHours, row.CpuHours, row.EstimatedCostUsd = &x.gpuHours, &x.cpuHours, &x.cost
+	row.GPUHours, row.CPUHours, row.EstimatedCostUSD = &x.gpuHours, &x.cpuHours, &x.cost
 
 	switch status {
 	case "succeeded":
@@ -957,12 +957,12 @@ func (g *Generator) Deployments(envs []Environment) ([]registrydb.DeploymentInse
 			d := registrydb.DeploymentInsertManyCopyFromParams{
 				DeploymentID: newUUID(r), VersionID: v.VersionID, EnvironmentID: env.ID,
 				DeploymentName:   ptr(model.ModelName + "-" + env.Name),
-				EndpointUrl:      ptr(fmt.Sprintf("https://%s.%s.models.synthetic.example.com", model.ModelName, env.Name)),
+				EndpointURL:      ptr(fmt.Sprintf("https://%s.%s.models.synthetic.example.com", model.ModelName, env.Name)),
 				ServingFramework: ptr(servingFrameworks[v.Framework]),
 				Replicas:         ptr(int32(1 + r.IntN(4))), InstanceType: ptr(pick(r, instances)),
-				GpuEnabled: ptr(r.Float64() < 0.3), DeployedAt: ptr(at), DeployedBy: m.deployer,
+				GPUEnabled: ptr(r.Float64() < 0.3), DeployedAt: ptr(at), DeployedBy: m.deployer,
 				Status: "active", TrafficPercentage: ptr(traffic),
-				MonthlyCostUsd: ptr(round(between(r, 50, 20000), 2)),
+				MonthlyCostUSD: ptr(round(between(r, 50, 20000), 2)),
 			}
 			if d.ServingFramework == nil || *d.ServingFramework == "" {
 				d.ServingFramework = ptr("seldon")

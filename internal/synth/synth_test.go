@@ -272,7 +272,7 @@ func checkInvariants(t *testing.T, x generated) {
 		uniqueName("dataset", d.DatasetName)
 		datasets[d.DatasetID] = d
 		if !datasetPattern.MatchString(d.DatasetName) || !slices.Contains(formats, *d.StorageFormat) ||
-			!slices.Contains(classifications, *d.DataClassification) || d.FreshnessSlaHours != nil ||
+			!slices.Contains(classifications, *d.DataClassification) || d.FreshnessSLAHours != nil ||
 			!scaled(d.StorageSizeGb, 2) || !teams[*d.TeamID] {
 			t.Errorf("dataset %+v", d)
 		}
@@ -303,7 +303,7 @@ func checkInvariants(t *testing.T, x generated) {
 			t.Errorf("version %s: times finer than PostgreSQL keeps", v.Semver)
 		}
 		if !semverPattern.MatchString(v.Semver) || !slices.Contains(frameworks, v.Framework) ||
-			len(*v.ChecksumSha256) != 64 || !users[v.RegisteredBy] || !scaled(v.BenchmarkAccuracy, 4) ||
+			len(*v.ChecksumSHA256) != 64 || !users[v.RegisteredBy] || !scaled(v.BenchmarkAccuracy, 4) ||
 			*v.BenchmarkAccuracy >= 10 || !scaled(v.ArtifactSizeMb, 2) {
 			t.Errorf("version %+v", v)
 		}
@@ -407,7 +407,7 @@ func checkInvariants(t *testing.T, x generated) {
 		if !wholeSeconds(r.CreatedAt, r.StartedAt, r.CompletedAt) {
 			t.Errorf("run %s: times finer than PostgreSQL keeps", *r.RunName)
 		}
-		if *r.GpuCount < 0 || !scaled(r.GpuHours, 2) || !scaled(r.Loss, 5) || !scaled(r.EstimatedCostUsd, 2) || !users[*r.StartedBy] {
+		if *r.GPUCount < 0 || !scaled(r.GPUHours, 2) || !scaled(r.Loss, 5) || !scaled(r.EstimatedCostUSD, 2) || !users[*r.StartedBy] {
 			t.Errorf("run %+v", r)
 		}
 		if !json.Valid(r.Hyperparameters) {
@@ -504,7 +504,7 @@ func checkInvariants(t *testing.T, x generated) {
 		if !slices.Contains([]string{"training", "validation", "test", "calibration"}, l.DatasetRole) {
 			t.Errorf("role %q", l.DatasetRole)
 		}
-		if *d.ContainsPii && liveInProduction[runVersion[l.RunID]] {
+		if *d.ContainsPII && liveInProduction[runVersion[l.RunID]] {
 			t.Errorf("PII dataset %s trains a version live in production", d.DatasetName)
 		}
 	}
