@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
 )
+
+// DB runs queries and starts transactions: a *pgxpool.Pool or a *pgx.Conn.
+type DB interface {
+	registrydb.DBTX
+	TxBeginner
+}
 
 // SealOptions tunes SealAudit.
 type SealOptions struct {
@@ -31,14 +36,14 @@ type SealOptions struct {
 // running at that moment has ended: after that, every id up to it is
 // committed or gone for good, and sealing up to it cannot skip a row that
 // appears later.
-func SealAudit(ctx context.Context, pool *pgxpool.Pool, opts SealOptions) (registrydb.AuditSealRow, error) {
+func SealAudit(ctx context.Context, db DB, opts SealOptions) (registrydb.AuditSealRow, error) {
 	if opts.Wait <= 0 {
 		opts.Wait = 30 * time.Second
 	}
 	if opts.PartitionMonths <= 0 {
 		opts.PartitionMonths = 3
 	}
-	q := registrydb.New(pool)
+	q := New(db)
 	horizon, err := q.AuditLogLastID(ctx)
 	if err != nil {
 		return registrydb.AuditSealRow{}, MapError(err)
@@ -68,7 +73,7 @@ func SealAudit(ctx context.Context, pool *pgxpool.Pool, opts SealOptions) (regis
 	// Partitions first, in a transaction of their own: attaching one locks
 	// audit_log, which every audited write needs, so the lock must not be
 	// held through the seal.
-	err = WithTx(ctx, pool, TxOptions{Actor: opts.Actor}, func(q *registrydb.Queries) error {
+	err = WithTx(ctx, db, TxOptions{Actor: opts.Actor}, func(q *registrydb.Queries) error {
 		_, err := q.AuditAddPartitions(ctx, opts.PartitionMonths)
 		return err
 	})
@@ -76,7 +81,7 @@ func SealAudit(ctx context.Context, pool *pgxpool.Pool, opts SealOptions) (regis
 		return registrydb.AuditSealRow{}, fmt.Errorf("audit seal: adding partitions: %w", err)
 	}
 	var head registrydb.AuditSealRow
-	err = WithTx(ctx, pool, TxOptions{Actor: opts.Actor}, func(q *registrydb.Queries) error {
+	err = WithTx(ctx, db, TxOptions{Actor: opts.Actor}, func(q *registrydb.Queries) error {
 		var err error
 		head, err = q.AuditSeal(ctx, horizon)
 		return err

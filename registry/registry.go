@@ -1,6 +1,10 @@
 // Package registry is the thin hand-written layer over the generated
 // registrydb package: transactions with bounded retries, and typed errors
 // in place of driver errors. Everything else is a generated method.
+//
+// Queries made with New, and those WithTx hands to its function, return
+// ErrNotFound, ErrAlreadyExists and *ConstraintError themselves; a
+// registrydb.New of one's own returns the driver's errors, for MapError.
 package registry
 
 import (
@@ -12,7 +16,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
 )
@@ -55,10 +58,12 @@ const (
 	codeDeadlockDetected     = "40P01"
 )
 
-// MapError turns driver errors into this package's errors; others pass through.
+// MapError turns driver errors into this package's errors; others, and
+// errors it mapped already, pass through.
 func MapError(err error) error {
-	if err == nil {
-		return nil
+	var mapped *ConstraintError
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrAlreadyExists) || errors.As(err, &mapped) {
+		return err
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
@@ -99,18 +104,23 @@ type TxOptions struct {
 	OnRetry func(attempt int, err error)
 }
 
+// TxBeginner starts transactions: a *pgxpool.Pool or a *pgx.Conn.
+type TxBeginner interface {
+	BeginTx(ctx context.Context, txOptions pgx.TxOptions) (pgx.Tx, error)
+}
+
 // WithTx runs fn in a transaction with the generated queries bound to it and
 // commits when fn returns nil. A serialization failure or deadlock runs the
 // whole transaction again, up to MaxAttempts times, with jittered backoff;
 // any other error rolls back and is returned, mapped by MapError.
-func WithTx(ctx context.Context, pool *pgxpool.Pool, opts TxOptions, fn func(q *registrydb.Queries) error) error {
+func WithTx(ctx context.Context, db TxBeginner, opts TxOptions, fn func(q *registrydb.Queries) error) error {
 	attempts := opts.MaxAttempts
 	if attempts <= 0 {
 		attempts = 5
 	}
 	var err error
 	for attempt := 1; attempt <= attempts; attempt++ {
-		err = runTx(ctx, pool, opts, fn)
+		err = runTx(ctx, db, opts, fn)
 		if err == nil || !Retryable(err) || attempt == attempts {
 			break
 		}
@@ -127,9 +137,9 @@ func WithTx(ctx context.Context, pool *pgxpool.Pool, opts TxOptions, fn func(q *
 	return MapError(err)
 }
 
-func runTx(ctx context.Context, pool *pgxpool.Pool, opts TxOptions, fn func(q *registrydb.Queries) error) error {
-	return pgx.BeginTxFunc(ctx, pool, opts.TxOptions, func(tx pgx.Tx) error {
-		q := registrydb.New(tx)
+func runTx(ctx context.Context, db TxBeginner, opts TxOptions, fn func(q *registrydb.Queries) error) error {
+	return pgx.BeginTxFunc(ctx, db, opts.TxOptions, func(tx pgx.Tx) error {
+		q := New(tx)
 		if opts.Actor != "" {
 			if err := q.SessionSetActor(ctx, opts.Actor); err != nil {
 				return err

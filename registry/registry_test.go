@@ -142,3 +142,72 @@ func TestRetryableOnlyForSerializationAndDeadlock(t *testing.T) {
 		t.Errorf("a check violation is not retryable: %v", err)
 	}
 }
+
+// TestNewMapsErrors shows that queries from registry.New, and the ones
+// WithTx hands over, return the typed errors without MapError: from a call
+// (QueryRow's Scan), from a :many query's rows, and from Exec.
+func TestNewMapsErrors(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	q := registry.New(pool)
+
+	if _, err := q.ModelGetByName(ctx, "absent"); !errors.Is(err, registry.ErrNotFound) || !errors.Is(err, pgx.ErrNoRows) {
+		t.Errorf("missing row through registry.New: %v", err)
+	}
+	params := registrydb.ModelCreateParams{ModelName: "dup", DisplayName: "Dup"}
+	if _, err := q.ModelCreate(ctx, params); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.ModelCreate(ctx, params); !errors.Is(err, registry.ErrAlreadyExists) {
+		t.Errorf("duplicate through registry.New: %v", err)
+	}
+	err := registry.WithTx(ctx, pool, registry.TxOptions{}, func(q *registrydb.Queries) error {
+		_, err := q.ModelCreate(ctx, registrydb.ModelCreateParams{ModelName: "Not Kebab", DisplayName: "x"})
+		var ce *registry.ConstraintError
+		if !errors.As(err, &ce) || ce.Constraint != "valid_model_name" {
+			t.Errorf("check violation inside WithTx, before any MapError: %#v", err)
+		}
+		return err
+	})
+	if !errors.Is(err, registry.ErrConstraint) {
+		t.Errorf("WithTx result: %v", err)
+	}
+}
+
+// TestMapErrorIsIdempotent: mapping a mapped error returns it unchanged, so
+// layers that each map do not wrap twice.
+func TestMapErrorIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	_, err := registrydb.New(pool).ModelGetByName(ctx, "absent")
+	once := registry.MapError(err)
+	if twice := registry.MapError(once); twice != once {
+		t.Errorf("mapped twice: %q, once: %q", twice, once)
+	}
+	_, err = registrydb.New(pool).ModelCreate(ctx, registrydb.ModelCreateParams{ModelName: "Not Kebab", DisplayName: "x"})
+	once = registry.MapError(err)
+	if twice := registry.MapError(once); twice != once {
+		t.Errorf("constraint error mapped twice: %#v", twice)
+	}
+}
+
+// TestWithTxOnAConnection: WithTx takes any transaction starter, here a
+// single *pgx.Conn rather than a pool.
+func TestWithTxOnAConnection(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	err = registry.WithTx(ctx, conn, registry.TxOptions{Actor: "conn-user"}, func(q *registrydb.Queries) error {
+		_, err := q.TeamCreate(ctx, registrydb.TeamCreateParams{TeamName: "on-a-conn"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registry.New(conn).TeamGetByName(ctx, "on-a-conn"); err != nil {
+		t.Fatalf("the team committed through a *pgx.Conn: %v", err)
+	}
+}

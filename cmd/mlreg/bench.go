@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
+	"github.com/mlplatform/model-registry/integrity"
 	"github.com/mlplatform/model-registry/internal/benchreport"
 	"github.com/mlplatform/model-registry/internal/migrate"
 	"github.com/mlplatform/model-registry/internal/pgserver"
@@ -520,8 +521,8 @@ func (b *benchRun) measureCheck(tenthURL string) error {
 func timeCheck(ctx context.Context, pool *pgxpool.Pool) (check, count time.Duration, err error) {
 	q := registrydb.New(pool)
 	ds, err := interleavedLatencies(3, func() error {
-		_, failed, err := runChecks(ctx, pool)
-		if err == nil && failed {
+		report, err := integrity.RunSnapshot(ctx, pool)
+		if err == nil && !report.OK() {
 			err = fmt.Errorf("mlreg check found errors in the synthetic registry")
 		}
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
+	"github.com/mlplatform/model-registry/integrity"
 	"github.com/mlplatform/model-registry/internal/pgtest"
 	"github.com/mlplatform/model-registry/internal/synth"
 )
@@ -131,7 +132,7 @@ func TestCheckPassesOnSeedAndFailsOnCorruption(t *testing.T) {
 	}
 	var report struct {
 		OK       bool
-		Findings []finding
+		Findings []integrity.Finding
 	}
 	if err := json.Unmarshal([]byte(out), &report); err != nil {
 		t.Fatalf("check --format json: %v\n%s", err, out)
