@@ -77,17 +77,23 @@ func Checks() []Check {
 		{"orphaned-run-datasets", SeverityError, rows((*registrydb.Queries).IntegrityOrphanedRunDatasets,
 			func(r registrydb.IntegrityOrphanedRunDatasetsRow) (string, string) { return r.Subject, r.Detail })},
 		{"active-deployments-without-environment", SeverityError, rows((*registrydb.Queries).IntegrityActiveDeploymentsWithoutEnvironment,
-			func(r registrydb.IntegrityActiveDeploymentsWithoutEnvironmentRow) (string, string) { return r.Subject, r.Detail })},
+			func(r registrydb.IntegrityActiveDeploymentsWithoutEnvironmentRow) (string, string) {
+				return r.Subject, r.Detail
+			})},
 		{"deployments-without-version", SeverityError, rows((*registrydb.Queries).IntegrityDeploymentsWithoutVersion,
 			func(r registrydb.IntegrityDeploymentsWithoutVersionRow) (string, string) { return r.Subject, r.Detail })},
 		{"unapproved-production-deployments", SeverityError, rows((*registrydb.Queries).IntegrityUnapprovedProductionDeployments,
-			func(r registrydb.IntegrityUnapprovedProductionDeploymentsRow) (string, string) { return r.Subject, r.Detail })},
+			func(r registrydb.IntegrityUnapprovedProductionDeploymentsRow) (string, string) {
+				return r.Subject, r.Detail
+			})},
 		{"approved-past-expiry", SeverityError, rows((*registrydb.Queries).IntegrityApprovedPastExpiry,
 			func(r registrydb.IntegrityApprovedPastExpiryRow) (string, string) { return r.Subject, r.Detail })},
 		{"runs-with-bad-completion", SeverityError, rows((*registrydb.Queries).IntegrityRunsWithBadCompletion,
 			func(r registrydb.IntegrityRunsWithBadCompletionRow) (string, string) { return r.Subject, r.Detail })},
 		{"active-deployments-of-retired-versions", SeverityError, rows((*registrydb.Queries).IntegrityActiveDeploymentsOfRetiredVersions,
-			func(r registrydb.IntegrityActiveDeploymentsOfRetiredVersionsRow) (string, string) { return r.Subject, r.Detail })},
+			func(r registrydb.IntegrityActiveDeploymentsOfRetiredVersionsRow) (string, string) {
+				return r.Subject, r.Detail
+			})},
 		{"traffic-over-100-percent", SeverityError, rows((*registrydb.Queries).IntegrityTrafficOverAllocated,
 			func(r registrydb.IntegrityTrafficOverAllocatedRow) (string, string) { return r.Subject, r.Detail })},
 		{"pii-datasets-in-production", SeverityWarning, rows((*registrydb.Queries).IntegrityPIIDatasetsInProduction,

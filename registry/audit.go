@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-
 	"github.com/mlplatform/model-registry/gen/registrydb"
 )
 
