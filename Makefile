@@ -2,7 +2,10 @@
 # check, lineage and impact; tests find a server themselves (see README).
 SHELL := /bin/bash
 GO_TOOL := go tool -modfile=tools/go.mod
-MLREG := go run ./cmd/mlreg
+# mlreg is a module of its own (cmd/mlreg), so that importers of the
+# library never inherit the command's dependencies.
+MLREG := go -C cmd/mlreg run .
+DBMATE := $(GO_TOOL) dbmate --migrations-dir db/migrations --schema-file db/schema.sql
 SQUAWK_VERSION := 2.66.0
 
 .DEFAULT_GOAL := help
@@ -43,13 +46,33 @@ erd: ## Regenerate the ER diagram in docs/model-registry-schema.md from the migr
 	cat "$$tmp.md" > $(ERD_DOC); \
 	echo "erd: wrote $$(grep -c '^  [a-z_0-9]* {$$' "$$tmp") tables to $(ERD_DOC)"
 
+# Every module of the repository: the library, the command, the GORM
+# comparison, the example importer.
+MODULES := . cmd/mlreg bench examples/consumer
+
 .PHONY: lint
-lint: ## Lint the migrations with squawk (npm squawk-cli; waivers in .squawk.toml)
+lint: ## go vet and staticcheck on every module; squawk on the migrations (waivers in .squawk.toml)
+	@set -e; for m in $(MODULES); do echo "lint: go vet, staticcheck in $$m"; \
+		(cd $$m && go vet ./... && go tool -modfile=$(CURDIR)/tools/go.mod staticcheck ./...); done
 	npx --yes squawk-cli@$(SQUAWK_VERSION) db/migrations/*.sql
 
+.PHONY: cross
+cross: ## Build mlreg for linux, darwin and windows (amd64 and arm64)
+	@set -e; for os in linux darwin windows; do for arch in amd64 arm64; do \
+		echo "cross: mlreg for $$os/$$arch"; GOOS=$$os GOARCH=$$arch go -C cmd/mlreg build -o /dev/null .; done; done
+
 .PHONY: migrate
-migrate: ## Apply pending migrations to DATABASE_URL
-	$(MLREG) migrate up
+migrate: ## Apply pending migrations to DATABASE_URL with the pinned dbmate (as mlreg migrate up does)
+	$(DBMATE) --no-dump-schema up
+
+.PHONY: rollback
+rollback: ## Roll back the newest migration of DATABASE_URL with dbmate (mlreg migrate down guards the audit trail)
+	$(DBMATE) --no-dump-schema rollback
+
+.PHONY: migration
+migration: ## Create db/migrations/<timestamp>_NAME.sql (make migration NAME=add_thing)
+	@test -n "$(NAME)" || { echo "migration: give NAME=what_it_does"; exit 1; }
+	$(DBMATE) new $(NAME)
 
 .PHONY: seed
 seed: ## Load the sample registry into DATABASE_URL
@@ -74,7 +97,8 @@ demo: ## Migrate, seed, check and report on a throwaway database
 .PHONY: test
 test: ## Run every test against a real PostgreSQL (race detector on)
 	go test -race -count=1 ./...
-	cd bench && go vet ./... && go test -count=1 ./...
+	cd cmd/mlreg && go test -race -count=1 ./...
+	cd bench && go test -count=1 ./...
 	@$(MAKE) --no-print-directory consumer
 
 # fuzz runs each fuzz target for FUZZTIME: go test fuzzes one target per
@@ -82,22 +106,21 @@ test: ## Run every test against a real PostgreSQL (race detector on)
 # commit it with the fix, and every `go test` replays it.
 # Seven targets of 6 s keep it near a minute.
 FUZZTIME ?= 6s
-FUZZ_TARGETS := ./cmd/mlreg:FuzzRun ./cmd/mlreg:FuzzFormat ./cmd/mlreg:FuzzParseTime ./cmd/mlreg:FuzzSemver \
-	./cmd/mlreg:FuzzRedact ./cmd/mlreg:FuzzParseSeed ./internal/synth:FuzzParseSize
+FUZZ_TARGETS := cmd/mlreg:./mlregcli:FuzzRun cmd/mlreg:./mlregcli:FuzzFormat cmd/mlreg:./mlregcli:FuzzParseTime \
+	cmd/mlreg:./mlregcli:FuzzSemver cmd/mlreg:./mlregcli:FuzzRedact cmd/mlreg:./mlregcli:FuzzParseSeed .:./internal/synth:FuzzParseSize
 
 .PHONY: fuzz
 fuzz: ## Fuzz every parser of user input for FUZZTIME each (default 6s)
 	@set -e; for t in $(FUZZ_TARGETS); do \
-		echo "fuzz: $${t##*:} in $${t%%:*} for $(FUZZTIME)"; \
-		go test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*}; \
+		mod=$${t%%:*}; rest=$${t#*:}; pkg=$${rest%%:*}; name=$${rest#*:}; \
+		echo "fuzz: $$name in $$mod/$$pkg for $(FUZZTIME)"; \
+		go -C $$mod test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
 .PHONY: consumer
-consumer: ## Build the example importer; its dependencies must not include our tools
-	cd examples/consumer && go build -o /dev/null ./... && go vet ./...
-	@cd examples/consumer && if go list -deps ./... | grep -E 'sqlc-dev|amacneil/dbmate|testcontainers|peterldowns'; then \
-		echo "consumer: the generated package pulls in build tools"; exit 1; fi; \
-		echo "consumer: $$(go list -deps ./... | wc -l) packages, none of sqlc, dbmate, testcontainers, pgtestdb"
+consumer: ## Build the example importer; its module graph may hold pgx, uuid and what they bring, nothing else
+	cd examples/consumer && GOWORK=off go build -o /dev/null ./... && GOWORK=off go vet ./...
+	@scripts/consumer-modules.sh
 
 # BENCH_SIZE=large for the issue's large registry (about 15 minutes here).
 BENCH_SIZE ?= small
@@ -106,3 +129,7 @@ BENCH_SIZE ?= small
 bench: ## Benchmarks against a baseline in the same run (BENCH_SIZE=small|large)
 	$(MLREG) bench --size $(BENCH_SIZE)
 	cd bench && go run . --rounds 3
+
+.PHONY: install
+install: ## Install mlreg into $(GOBIN) (or $(GOPATH)/bin)
+	go -C cmd/mlreg install .

@@ -26,7 +26,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/mlplatform/model-registry/internal/benchreport"
-	"github.com/mlplatform/model-registry/internal/migrate"
+	"github.com/mlplatform/model-registry/migrate"
 	"github.com/mlplatform/model-registry/internal/pgserver"
 )
 
@@ -88,10 +88,10 @@ func setup(ctx context.Context, databaseURL string) (impls []implementation, cle
 		if url, err = server.DatabaseURL("mlreg_bench_percall"); err != nil {
 			return nil, nil, err
 		}
-		_ = migrate.Drop(url) // a scratch database left by an interrupted run
-		undo = append(undo, func() { migrate.Drop(url) })
+		_ = migrate.Drop(context.Background(), url) // a scratch database left by an interrupted run
+		undo = append(undo, func() { migrate.Drop(context.Background(), url) })
 	}
-	if err := migrate.Up(url, io.Discard); err != nil {
+	if err := migrate.Up(context.Background(), url, io.Discard); err != nil {
 		return nil, nil, fmt.Errorf("migrate: %w", err)
 	}
 	pool, err := pgxpool.New(ctx, url)

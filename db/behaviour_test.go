@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
-	"github.com/mlplatform/model-registry/internal/migrate"
+	"github.com/mlplatform/model-registry/migrate"
 	"github.com/mlplatform/model-registry/internal/pgtest"
 	"github.com/mlplatform/model-registry/internal/regtest"
 )
@@ -224,20 +224,20 @@ func TestProductionDeploymentsView(t *testing.T) {
 // back, checks nothing is left, and applies them again to an identical schema.
 func TestMigrationsDownAndUpAgain(t *testing.T) {
 	url := pgtest.NewEmptyURL(t)
-	if err := migrate.Up(url, io.Discard); err != nil {
+	if err := migrate.Up(context.Background(), url, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	first := schemaFingerprint(t, url)
 	if len(first) < 200 {
 		t.Fatalf("fingerprint has only %d lines", len(first))
 	}
-	if err := migrate.DownAll(url, io.Discard); err != nil {
+	if err := downAll(url); err != nil {
 		t.Fatal(err)
 	}
 	if left := schemaFingerprint(t, url); len(left) != 0 {
 		t.Fatalf("after rolling back every migration, left: %v", left[:min(5, len(left))])
 	}
-	if err := migrate.Up(url, io.Discard); err != nil {
+	if err := migrate.Up(context.Background(), url, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	second := schemaFingerprint(t, url)
@@ -249,4 +249,13 @@ func TestMigrationsDownAndUpAgain(t *testing.T) {
 			t.Fatalf("schema differs after down and up: %q became %q", first[i], second[i])
 		}
 	}
+}
+
+// downAll rolls every migration back, whatever it drops.
+func downAll(url string) error {
+	m, err := migrate.New(nil)
+	if err != nil {
+		return err
+	}
+	return m.DownAll(context.Background(), url, migrate.DownOptions{Force: true})
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/mlplatform/model-registry/gen/registrydb"
 	"github.com/mlplatform/model-registry/integrity"
 	"github.com/mlplatform/model-registry/internal/pgtest"
-	"github.com/mlplatform/model-registry/internal/sample"
+	"github.com/mlplatform/model-registry/seed"
 	"github.com/mlplatform/model-registry/registry"
 )
 
@@ -21,7 +21,7 @@ func TestRunSnapshot(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	err := registry.WithTx(ctx, pool, registry.TxOptions{Actor: "test"}, func(q *registrydb.Queries) error {
-		_, err := sample.Load(ctx, q)
+		_, err := seed.Sample(ctx, q)
 		return err
 	})
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 	"github.com/mlplatform/model-registry/gen/registrydb"
 	"github.com/mlplatform/model-registry/internal/pgtest"
 	"github.com/mlplatform/model-registry/internal/regtest"
-	"github.com/mlplatform/model-registry/internal/sample"
 	"github.com/mlplatform/model-registry/registry"
+	"github.com/mlplatform/model-registry/seed"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -22,7 +22,7 @@ func seededPool(t *testing.T) (*pgxpool.Pool, *registrydb.Queries) {
 	t.Helper()
 	pool := pgtest.NewPool(t)
 	err := registry.WithTx(context.Background(), pool, registry.TxOptions{Actor: "test"}, func(q *registrydb.Queries) error {
-		_, err := sample.Load(context.Background(), q)
+		_, err := seed.Sample(context.Background(), q)
 		return err
 	})
 	if err != nil {

@@ -1,19 +1,17 @@
 module example.com/consumer
 
-go 1.26.0
+go 1.25.0
 
-require (
-	github.com/jackc/pgx/v5 v5.12.0
-	github.com/mlplatform/model-registry v0.0.0
-)
+require github.com/mlplatform/model-registry v0.0.0
 
 require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/pgx/v5 v5.12.0 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
-	golang.org/x/sync v0.24.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
 )
 
 replace github.com/mlplatform/model-registry => ../..

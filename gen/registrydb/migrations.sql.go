@@ -9,6 +9,19 @@ import (
 	"context"
 )
 
+const migrationBookkeepingExists = `-- name: MigrationBookkeepingExists :one
+SELECT (to_regclass('public.schema_migrations') IS NOT NULL)::boolean AS present
+`
+
+// Whether dbmate's schema_migrations table exists (a database never
+// migrated has none).
+func (q *Queries) MigrationBookkeepingExists(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, migrationBookkeepingExists)
+	var present bool
+	err := row.Scan(&present)
+	return present, err
+}
+
 const migrationLock = `-- name: MigrationLock :exec
 SELECT pg_advisory_lock(hashtext('mlreg migrate'))
 `
@@ -21,6 +34,18 @@ func (q *Queries) MigrationLock(ctx context.Context) error {
 	return err
 }
 
+const migrationTableExists = `-- name: MigrationTableExists :one
+SELECT (to_regclass($1::text) IS NOT NULL)::boolean AS present
+`
+
+// Whether a table of that name (schema-qualified or on the search path) exists.
+func (q *Queries) MigrationTableExists(ctx context.Context, tableName string) (bool, error) {
+	row := q.db.QueryRow(ctx, migrationTableExists, tableName)
+	var present bool
+	err := row.Scan(&present)
+	return present, err
+}
+
 const migrationUnlock = `-- name: MigrationUnlock :one
 SELECT pg_advisory_unlock(hashtext('mlreg migrate')) AS released
 `
@@ -31,4 +56,47 @@ func (q *Queries) MigrationUnlock(ctx context.Context) (bool, error) {
 	var released bool
 	err := row.Scan(&released)
 	return released, err
+}
+
+const migrationVersionForget = `-- name: MigrationVersionForget :exec
+DELETE FROM schema_migrations WHERE version = $1::text
+`
+
+func (q *Queries) MigrationVersionForget(ctx context.Context, version string) error {
+	_, err := q.db.Exec(ctx, migrationVersionForget, version)
+	return err
+}
+
+const migrationVersionRecord = `-- name: MigrationVersionRecord :exec
+INSERT INTO schema_migrations (version) VALUES ($1::text)
+`
+
+func (q *Queries) MigrationVersionRecord(ctx context.Context, version string) error {
+	_, err := q.db.Exec(ctx, migrationVersionRecord, version)
+	return err
+}
+
+const migrationVersionsApplied = `-- name: MigrationVersionsApplied :many
+SELECT version::text AS version FROM schema_migrations ORDER BY version
+`
+
+// Every version recorded in dbmate's bookkeeping, oldest first.
+func (q *Queries) MigrationVersionsApplied(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, migrationVersionsApplied)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var version string
+		if err := rows.Scan(&version); err != nil {
+			return nil, err
+		}
+		items = append(items, version)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -265,6 +265,10 @@ type RunDataset struct {
 	UsagePercentage *float64 `json:"usage_percentage"`
 }
 
+type SchemaMigration struct {
+	Version string `json:"version"`
+}
+
 // Flexible tagging system for categorization
 type Tag struct {
 	TagID          uuid.UUID  `json:"tag_id"`

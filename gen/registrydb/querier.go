@@ -158,12 +158,21 @@ type Querier interface {
 	// sqlc.narg('at') keeps only the deployments live at that moment.
 	// Deployments are ordered by environment priority, approvals newest first.
 	LineageVersionsByModel(ctx context.Context, arg LineageVersionsByModelParams) ([]LineageVersionsByModelRow, error)
+	// Whether dbmate's schema_migrations table exists (a database never
+	// migrated has none).
+	MigrationBookkeepingExists(ctx context.Context) (bool, error)
 	// Waits for, then holds for the session, the lock that lets one `mlreg
 	// migrate` at a time change a database. It needs no table, so it works on
 	// an empty database before the first migration.
 	MigrationLock(ctx context.Context) error
+	// Whether a table of that name (schema-qualified or on the search path) exists.
+	MigrationTableExists(ctx context.Context, tableName string) (bool, error)
 	// Releases the migration lock; false when this session did not hold it.
 	MigrationUnlock(ctx context.Context) (bool, error)
+	MigrationVersionForget(ctx context.Context, version string) error
+	MigrationVersionRecord(ctx context.Context, version string) error
+	// Every version recorded in dbmate's bookkeeping, oldest first.
+	MigrationVersionsApplied(ctx context.Context) ([]string, error)
 	// Every version an alias of a model has named, newest first.
 	ModelAliasHistory(ctx context.Context, modelID uuid.UUID, alias string) ([]ModelAliasHistoryRow, error)
 	// Every alias a model has now, by name.

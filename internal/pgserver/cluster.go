@@ -8,11 +8,10 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
+	"time"
 )
 
 // findBinaries returns the directory holding initdb and pg_ctl.
@@ -39,28 +38,12 @@ func findBinaries() (string, error) {
 func hasServerBinaries(dir string) bool {
 	for _, b := range []string{"initdb", "pg_ctl"} {
 		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
-			return false
+			if _, err := os.Stat(filepath.Join(dir, b+".exe")); err != nil {
+				return false
+			}
 		}
 	}
 	return true
-}
-
-// clusterUser is who runs the server: initdb and postgres refuse to run as
-// root, so as root the cluster belongs to an unprivileged system user.
-func clusterUser() (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	for _, name := range []string{"postgres", "nobody"} {
-		u, err := user.Lookup(name)
-		if err != nil {
-			continue
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-	}
-	return nil, errors.New("running as root and no unprivileged user (postgres, nobody) to run the server")
 }
 
 func freePort() (int, error) {
@@ -78,28 +61,43 @@ type ClusterOptions struct {
 	// cluster checks it (scram-sha-256) on every connection, local ones
 	// included; Server.URL carries it. Unset, every connection is trusted.
 	Password string
+	// Settings are extra server settings (-c name=value), such as
+	// shared_preload_libraries.
+	Settings map[string]string
 }
 
 // StartCluster starts a throwaway cluster from the machine's PostgreSQL
-// binaries, as Start falls back to, with opts; Stop removes it. Tests use a
-// password to meet a server that refuses a wrong one, as the machine's own
-// (trust) server never does.
+// binaries, as Start falls back to, with opts; Stop removes it.
 func StartCluster(ctx context.Context, opts ClusterOptions) (*Server, error) {
 	bindir, err := findBinaries()
 	if err != nil {
 		return nil, err
 	}
-	return startClusterWith(ctx, bindir, opts)
+	return startCluster(ctx, bindir, opts)
+}
+
+// cluster is one throwaway cluster: its directory, and how to run its tools.
+type cluster struct {
+	bindir, dir, data string
+	owner             clusterOwner
+	opts              string // the server's options, for start and restart
+}
+
+// run runs a PostgreSQL tool as the cluster's owner. ctx bounds it.
+func (c *cluster) run(ctx context.Context, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.bindir, name), args...)
+	cmd.Dir = c.dir
+	c.owner.configure(cmd)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %v: %s", name, err, lastLine(string(out)))
+	}
+	return nil
 }
 
 // startCluster initialises a cluster in a temporary directory and starts it
 // on a free loopback port, tuned for throwaway data (no fsync).
-func startCluster(ctx context.Context, bindir string) (*Server, error) {
-	return startClusterWith(ctx, bindir, ClusterOptions{})
-}
-
-func startClusterWith(ctx context.Context, bindir string, co ClusterOptions) (*Server, error) {
-	cred, err := clusterUser()
+func startCluster(ctx context.Context, bindir string, co ClusterOptions) (*Server, error) {
+	owner, err := ownerForCluster()
 	if err != nil {
 		return nil, err
 	}
@@ -107,79 +105,116 @@ func startClusterWith(ctx context.Context, bindir string, co ClusterOptions) (*S
 	if err != nil {
 		return nil, err
 	}
-	if cred != nil {
-		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
-			os.RemoveAll(dir)
-			return nil, err
-		}
+	c := &cluster{bindir: bindir, dir: dir, data: filepath.Join(dir, "data"), owner: owner}
+	fail := func(err error) (*Server, error) {
+		os.RemoveAll(dir)
+		return nil, err
 	}
-	run := func(name string, args ...string) error {
-		cmd := exec.CommandContext(ctx, filepath.Join(bindir, name), args...)
-		cmd.Dir = dir
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s: %v: %s", name, err, lastLine(string(out)))
-		}
-		return nil
+	if err := owner.chown(dir); err != nil {
+		return fail(err)
 	}
-	data := filepath.Join(dir, "data")
-	initdb := []string{"-D", data, "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"}
+	initdb := []string{"-D", c.data, "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"}
 	userinfo := url.User("postgres")
 	if co.Password == "" {
 		initdb = append(initdb, "--auth=trust")
 	} else {
 		if strings.ContainsAny(co.Password, "\r\n") {
-			os.RemoveAll(dir)
-			return nil, errors.New("the cluster password must be one line")
+			return fail(errors.New("the cluster password must be one line"))
 		}
 		// initdb reads the password from a file the cluster's user can read.
 		pwfile := filepath.Join(dir, "pwfile")
 		if err := os.WriteFile(pwfile, []byte(co.Password+"\n"), 0o600); err != nil {
-			os.RemoveAll(dir)
-			return nil, err
+			return fail(err)
 		}
-		if cred != nil {
-			if err := os.Chown(pwfile, int(cred.Uid), int(cred.Gid)); err != nil {
-				os.RemoveAll(dir)
-				return nil, err
-			}
+		if err := owner.chown(pwfile); err != nil {
+			return fail(err)
 		}
 		initdb = append(initdb, "--auth=scram-sha-256", "--pwfile="+pwfile)
 		userinfo = url.UserPassword("postgres", co.Password)
 	}
-	err = run("initdb", initdb...)
+	err = c.run(ctx, "initdb", initdb...)
 	os.Remove(filepath.Join(dir, "pwfile"))
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+		return fail(err)
 	}
 	port, err := freePort()
 	if err != nil {
-		os.RemoveAll(dir)
+		return fail(err)
+	}
+	c.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200", port, dir)
+	for name, value := range co.Settings {
+		c.opts += fmt.Sprintf(" -c %s=%s", name, value)
+	}
+	if err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", c.data, "-l", filepath.Join(dir, "server.log"), "-o", c.opts); err != nil {
+		c.stop() // pg_ctl may have started a server before it gave up waiting
 		return nil, err
-	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200", port, dir)
-	if err := run("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(dir, "server.log"), "-o", opts); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	stop := func() error {
-		err := run("pg_ctl", "stop", "-D", data, "-m", "fast", "-w")
-		if rmErr := os.RemoveAll(dir); err == nil {
-			err = rmErr
-		}
-		return err
-	}
-	restart := func() error {
-		return run("pg_ctl", "restart", "-w", "-t", "60", "-D", data, "-m", "fast", "-l", filepath.Join(dir, "server.log"), "-o", opts)
 	}
 	return &Server{
-		URL:     (&url.URL{Scheme: "postgres", User: userinfo, Host: fmt.Sprintf("127.0.0.1:%d", port), Path: "/postgres", RawQuery: "sslmode=disable"}).String(),
-		Source:  "throwaway cluster from " + bindir,
-		stop:    stop,
-		restart: restart,
+		URL:    (&url.URL{Scheme: "postgres", User: userinfo, Host: fmt.Sprintf("127.0.0.1:%d", port), Path: "/postgres", RawQuery: "sslmode=disable"}).String(),
+		Source: "throwaway cluster from " + bindir,
+		stop:   c.stop,
+		pid:    c.postmasterPID,
+		restart: func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+			defer cancel()
+			return c.run(ctx, "pg_ctl", "restart", "-w", "-t", "60", "-D", c.data, "-m", "fast", "-l", filepath.Join(c.dir, "server.log"), "-o", c.opts)
+		},
 	}, nil
 }
+
+// stopTimeout bounds a fast shutdown before the postmaster is killed.
+const stopTimeout = 30 * time.Second
+
+// stop shuts the server down (fast: sessions are cut), waits until its
+// postmaster is gone (killing it if the shutdown does not finish), and only
+// then removes the directory: a directory removed under a running server
+// leaves a server nobody can stop with pg_ctl.
+func (c *cluster) stop() error {
+	pid := c.postmasterPID()
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	stopErr := c.run(ctx, "pg_ctl", "stop", "-D", c.data, "-m", "fast", "-w", "-t", strconv.Itoa(int(stopTimeout.Seconds())))
+	if pid > 0 && processAlive(pid) {
+		killProcess(pid)
+		deadline := time.Now().Add(10 * time.Second)
+		for processAlive(pid) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if processAlive(pid) {
+			return fmt.Errorf("the throwaway server (pid %d) outlived pg_ctl stop and a kill; its directory %s is kept", pid, c.dir)
+		}
+	}
+	if err := os.RemoveAll(c.dir); err != nil {
+		return err
+	}
+	if pid > 0 {
+		return nil // gone, whatever pg_ctl said
+	}
+	return stopErr
+}
+
+// postmasterPID reads the server's pid from postmaster.pid, 0 when there is none.
+func (c *cluster) postmasterPID() int {
+	body, err := os.ReadFile(filepath.Join(c.data, "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	first, _, _ := strings.Cut(string(body), "\n")
+	pid, _ := strconv.Atoi(strings.TrimSpace(first))
+	return pid
+}
+
+// PostmasterPID is the pid of the throwaway cluster's server, 0 for a
+// server given by URL; tests use it to see the server gone after Stop.
+func (s *Server) PostmasterPID() int {
+	if s == nil || s.pid == nil {
+		return 0
+	}
+	return s.pid()
+}
+
+// ProcessAlive reports whether a process of that pid exists.
+func ProcessAlive(pid int) bool { return processAlive(pid) }
 
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")

@@ -16,7 +16,7 @@ func TestThrowawayClusterFromLocalBinaries(t *testing.T) {
 		t.Fatalf("this test needs PostgreSQL server binaries (initdb, pg_ctl): %v", err)
 	}
 	ctx := context.Background()
-	srv, err := startCluster(ctx, bindir)
+	srv, err := startCluster(ctx, bindir, ClusterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

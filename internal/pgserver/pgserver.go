@@ -1,26 +1,31 @@
-// Package pgserver finds a PostgreSQL server for tests and for `mlreg demo`:
-// a URL from the environment, else a Docker container (testcontainers), else
-// a throwaway cluster started from the machine's own PostgreSQL binaries.
+// Package pgserver finds a PostgreSQL server for tests, for `mlreg demo` and
+// for `mlreg bench`: a URL from the environment, else a throwaway cluster
+// started from the machine's own PostgreSQL binaries (initdb, pg_ctl).
 package pgserver
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
+	"sync"
 	"time"
+
+	"github.com/mlplatform/model-registry/migrate"
 )
 
 // Server is a PostgreSQL server with superuser access. Stop releases what
-// Start created (a container or a cluster); for a given URL it does nothing.
+// Start created (a throwaway cluster); for a given URL it does nothing.
 type Server struct {
 	// URL connects as a superuser to the server's maintenance database.
 	URL string
 	// Source says where the server came from, for logs.
-	Source  string
-	stop    func() error
-	restart func() error
+	Source   string
+	stopOnce sync.Once
+	stopErr  error
+	stop     func() error
+	restart  func() error
+	pid      func() int
 }
 
 // Restart stops the server (fast: open connections are cut) and starts it
@@ -32,69 +37,46 @@ func (s *Server) Restart() error {
 	return s.restart()
 }
 
-// Stop releases the server if Start created it.
+// Stop releases the server if Start created it: the cluster is stopped, the
+// postmaster seen gone, and only then its directory removed. It does not
+// depend on any context of the caller's (a cancelled command still stops
+// its cluster), and a second call returns the first one's result.
 func (s *Server) Stop() error {
 	if s == nil || s.stop == nil {
 		return nil
 	}
-	return s.stop()
+	s.stopOnce.Do(func() { s.stopErr = s.stop() })
+	return s.stopErr
 }
 
 // DatabaseURL is the server's URL with another database name, for tools
 // that work in a database of their own (migrate.Up creates it).
 func (s *Server) DatabaseURL(name string) (string, error) {
-	u, err := url.Parse(s.URL)
-	if err != nil { // url.Parse's error repeats the URL, password and all
-		return "", errors.New("server URL is malformed")
-	}
-	u.Path = "/" + name
-	return u.String(), nil
+	return migrate.WithDatabase(s.URL, name)
 }
 
-// ErrNoServer is returned when none of the three sources can give a server.
+// ErrNoServer is returned when neither source can give a server.
 var ErrNoServer = errors.New("no PostgreSQL server available")
 
-// Start resolves a server in this order: the URL in the environment variable
-// urlVar, a Docker engine through testcontainers, PostgreSQL binaries on this
-// machine. The error, when none works, names all three.
+// startTimeout bounds initdb and the server's start.
+const startTimeout = 2 * time.Minute
+
+// Start resolves a server: the URL in the environment variable urlVar, else
+// a throwaway cluster from PostgreSQL binaries on this machine. The error,
+// when neither works, names both.
 func Start(ctx context.Context, urlVar string) (*Server, error) {
 	if u := os.Getenv(urlVar); u != "" {
 		return &Server{URL: u, Source: urlVar}, nil
 	}
-	var reasons []string
-	if dockerAnswers(ctx) {
-		s, err := startContainer(ctx)
-		if err == nil {
-			return s, nil
-		}
-		reasons = append(reasons, "docker: "+err.Error())
-	} else {
-		reasons = append(reasons, "docker: no engine answers")
-	}
 	bindir, err := findBinaries()
 	if err == nil {
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		cctx, cancel := context.WithTimeout(ctx, startTimeout)
 		defer cancel()
-		s, err := startCluster(cctx, bindir)
-		if err == nil {
+		var s *Server
+		if s, err = startCluster(cctx, bindir, ClusterOptions{}); err == nil {
 			return s, nil
 		}
-		reasons = append(reasons, "local binaries: "+err.Error())
-	} else {
-		reasons = append(reasons, "local binaries: "+err.Error())
 	}
-	return nil, fmt.Errorf("%w (%s); provide one of: %s=postgres://user:pass@host:port/db, "+
-		"a running Docker engine, or PostgreSQL server binaries (initdb, pg_ctl) on PATH or via pg_config",
-		ErrNoServer, joinReasons(reasons), urlVar)
-}
-
-func joinReasons(rs []string) string {
-	out := ""
-	for i, r := range rs {
-		if i > 0 {
-			out += "; "
-		}
-		out += r
-	}
-	return out
+	return nil, fmt.Errorf("%w (local binaries: %v); provide one: %s=postgres://user:pass@host:port/db, "+
+		"or PostgreSQL server binaries (initdb, pg_ctl) on PATH or via pg_config", ErrNoServer, err, urlVar)
 }

@@ -1,6 +1,7 @@
 // Package pgtest gives each test its own PostgreSQL database, cloned from a
-// template that was migrated once (pgtestdb), on a server found by pgserver:
-// TEST_DATABASE_URL, else Docker, else a throwaway cluster from local binaries.
+// template database that was migrated once, on a server found by pgserver:
+// TEST_DATABASE_URL (a superuser's), else a throwaway cluster from the
+// machine's PostgreSQL binaries.
 //
 // A package with database tests calls pgtest.Main from its TestMain. A test
 // that cannot get a server fails, saying how to provide one; it never skips.
@@ -8,24 +9,24 @@ package pgtest
 
 import (
 	"context"
-	"database/sql"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"strings"
+	"os/signal"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", used by pgtestdb
-	"github.com/peterldowns/pgtestdb"
 
-	"github.com/mlplatform/model-registry/internal/migrate"
 	"github.com/mlplatform/model-registry/internal/pgserver"
+	"github.com/mlplatform/model-registry/migrate"
 )
 
 // URLVar names the environment variable that points tests at a server.
@@ -37,22 +38,40 @@ var (
 	server     *pgserver.Server
 	serverErr  error
 
+	templateOnce sync.Once
+	templateName string
+	templateErr  error
+
 	// mainDatabases are the databases NewURLForMain made; Main drops them.
 	mainDatabasesMu sync.Mutex
 	mainDatabases   []string
 )
 
-// Main runs the package's tests and then stops any server they started.
+// Main runs the package's tests, then drops what NewURLForMain made and
+// stops any server the tests started, also when the run is interrupted
+// (SIGINT, SIGTERM): a throwaway server must not outlive its tests.
 func Main(m *testing.M) {
 	mainCalled = true
+	interrupted := make(chan os.Signal, 1)
+	signal.Notify(interrupted, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-interrupted
+		fmt.Fprintf(os.Stderr, "pgtest: %v: stopping the server\n", sig)
+		stopServer()
+		os.Exit(2)
+	}()
 	code := m.Run()
 	if err := dropMainDatabases(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest: dropping databases:", err)
 	}
+	stopServer()
+	os.Exit(code)
+}
+
+func stopServer() {
 	if err := server.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest: stopping server:", err)
 	}
-	os.Exit(code)
 }
 
 const mainNotCalled = "pgtest: call pgtest.Main(m) from this package's TestMain, so the server is stopped after the tests"
@@ -79,122 +98,26 @@ func startServer() error {
 	return serverErr
 }
 
-// migrator lets pgtestdb build the template database with our migrations.
-type migrator struct{}
-
-func (migrator) Hash() (string, error) { return migrate.Hash() }
-
-func (migrator) Migrate(_ context.Context, _ *sql.DB, conf pgtestdb.Config) error {
-	return migrate.Up(conf.URL(), io.Discard)
-}
-
-// Config returns pgtestdb's connection settings for the server.
-func Config(t testing.TB) pgtestdb.Config {
-	t.Helper()
-	u, err := url.Parse(Server(t).URL)
-	if err != nil {
-		t.Fatalf("pgtest: %s is not a URL", URLVar)
-	}
-	pass, _ := u.User.Password()
-	port := u.Port()
-	if port == "" {
-		port = "5432"
-	}
-	q := u.Query()
-	if q.Get("sslmode") == "" {
-		q.Set("sslmode", "disable")
-	}
-	return pgtestdb.Config{
-		DriverName: "pgx",
-		Host:       u.Hostname(),
-		Port:       port,
-		User:       u.User.Username(),
-		Password:   pass,
-		Database:   trimSlash(u.Path),
-		Options:    q.Encode(),
-		// Tests bypass constraints (session_replication_role) and create
-		// roles, as an administrator restoring a dump would.
-		TestRole: &pgtestdb.Role{
-			Username:     "mlreg_test",
-			Password:     "mlreg_test",
-			Capabilities: "SUPERUSER",
-		},
-		ForceTerminateConnections: true,
-	}
-}
-
-func trimSlash(p string) string {
-	if len(p) > 0 && p[0] == '/' {
-		return p[1:]
-	}
-	if p == "" {
-		return "postgres"
-	}
-	return p
-}
-
-// NewURL returns the URL of a new migrated database of the test's own.
+// NewURL returns the URL of a new migrated database of the test's own,
+// dropped when the test ends.
 func NewURL(t testing.TB) string {
 	t.Helper()
-	return pgtestdb.Custom(t, Config(t), migrator{}).URL()
+	srv := Server(t)
+	if err := buildTemplate(srv); err != nil {
+		t.Fatalf("pgtest: migrated template: %v", err)
+	}
+	return newDatabase(t, srv, templateName)
 }
 
-// NewEmptyURL returns the URL of a new database with no schema at all.
+// NewEmptyURL returns the URL of a new database with no schema at all,
+// dropped when the test ends.
 func NewEmptyURL(t testing.TB) string {
 	t.Helper()
-	return pgtestdb.Custom(t, Config(t), pgtestdb.NoopMigrator{}).URL()
-}
-
-// NewURLForMain returns the URL of a new migrated database for code that
-// runs under Main without a *testing.T, such as a godoc Example. Unlike
-// NewURL it migrates the database itself rather than cloning pgtestdb's
-// template; Main drops it after the run.
-func NewURLForMain() (string, error) {
-	if !mainCalled {
-		return "", errors.New(mainNotCalled)
-	}
-	if err := startServer(); err != nil {
-		return "", fmt.Errorf("pgtest: %w", err)
-	}
-	name := "pgtest_main_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	dbURL, err := server.DatabaseURL(name)
-	if err != nil {
-		return "", fmt.Errorf("pgtest: %s: %w", URLVar, err)
-	}
-	mainDatabasesMu.Lock()
-	mainDatabases = append(mainDatabases, name)
-	mainDatabasesMu.Unlock()
-	if err := migrate.Up(dbURL, io.Discard); err != nil { // creates the database first
-		return "", fmt.Errorf("pgtest: migrating %s: %w", name, err)
-	}
-	return dbURL, nil
-}
-
-// dropMainDatabases drops what NewURLForMain created, ending its sessions.
-func dropMainDatabases() error {
-	mainDatabasesMu.Lock()
-	defer mainDatabasesMu.Unlock()
-	if len(mainDatabases) == 0 {
-		return nil
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, server.URL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	var errs []error
-	for _, name := range mainDatabases {
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	mainDatabases = nil
-	return errors.Join(errs...)
+	return newDatabase(t, Server(t), "template0")
 }
 
 // NewPool returns a pool on a new migrated database of the test's own,
-// closed when the test ends (before pgtestdb drops the database).
+// closed when the test ends (before the database is dropped).
 func NewPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	pool, err := pgxpool.New(context.Background(), NewURL(t))
@@ -203,4 +126,144 @@ func NewPool(t testing.TB) *pgxpool.Pool {
 	}
 	t.Cleanup(pool.Close)
 	return pool
+}
+
+// NewURLForMain returns the URL of a new migrated database for code that
+// runs under Main without a *testing.T, such as a godoc Example; Main drops
+// it after the run.
+func NewURLForMain() (string, error) {
+	if !mainCalled {
+		return "", errors.New(mainNotCalled)
+	}
+	if err := startServer(); err != nil {
+		return "", fmt.Errorf("pgtest: %w", err)
+	}
+	if err := buildTemplate(server); err != nil {
+		return "", fmt.Errorf("pgtest: migrated template: %w", err)
+	}
+	name := "pgtest_main_" + randomHex()
+	mainDatabasesMu.Lock()
+	mainDatabases = append(mainDatabases, name)
+	mainDatabasesMu.Unlock()
+	if err := cloneDatabase(context.Background(), server, name, templateName); err != nil {
+		return "", err
+	}
+	return server.DatabaseURL(name)
+}
+
+func randomHex() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newDatabase creates a database from template for t and drops it after t.
+func newDatabase(t testing.TB, srv *pgserver.Server, template string) string {
+	t.Helper()
+	name := "pgtest_" + randomHex()
+	if err := cloneDatabase(context.Background(), srv, name, template); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := dropDatabase(context.Background(), srv, name); err != nil {
+			t.Errorf("pgtest: dropping %s: %v", name, err)
+		}
+	})
+	u, err := srv.DatabaseURL(name)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return u
+}
+
+// admin runs fn on a connection to the server's maintenance database.
+func admin(ctx context.Context, srv *pgserver.Server, fn func(*pgx.Conn) error) error {
+	conn, err := pgx.Connect(ctx, srv.URL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	return fn(conn)
+}
+
+// cloneDatabase creates name from template. CREATE DATABASE fails while
+// anyone is connected to the template (autovacuum may be, briefly): it is
+// tried again for a few seconds.
+func cloneDatabase(ctx context.Context, srv *pgserver.Server, name, template string) error {
+	return admin(ctx, srv, func(conn *pgx.Conn) error {
+		stmt := fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", pgx.Identifier{name}.Sanitize(), pgx.Identifier{template}.Sanitize())
+		var err error
+		for attempt := 0; attempt < 50; attempt++ {
+			if _, err = conn.Exec(ctx, stmt); !isCode(err, "55006") { // object_in_use
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return err
+	})
+}
+
+func dropDatabase(ctx context.Context, srv *pgserver.Server, name string) error {
+	return admin(ctx, srv, func(conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		return err
+	})
+}
+
+func isCode(err error, code string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == code
+}
+
+// buildTemplate makes sure the server has a database migrated with the
+// current migrations, named after their hash, marked as a template that
+// nobody may connect to. Test binaries of several packages run at once, so
+// the build holds an advisory lock of the server; a template left half-built
+// by a crashed run (not yet marked) is built again.
+func buildTemplate(srv *pgserver.Server) error {
+	templateOnce.Do(func() {
+		hash, err := migrate.Hash()
+		if err != nil {
+			templateErr = err
+			return
+		}
+		templateName = "pgtest_template_" + hash[:16]
+		ctx := context.Background()
+		templateErr = admin(ctx, srv, func(conn *pgx.Conn) error {
+			if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtext('pgtest template'))"); err != nil {
+				return err
+			}
+			defer conn.Exec(ctx, "SELECT pg_advisory_unlock(hashtext('pgtest template'))") //nolint:errcheck
+			var ready bool
+			err := conn.QueryRow(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", templateName).Scan(&ready)
+			if err == nil && ready {
+				return nil
+			}
+			if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{templateName}.Sanitize()+" WITH (FORCE)"); err != nil {
+				return err
+			}
+			u, err := srv.DatabaseURL(templateName)
+			if err != nil {
+				return err
+			}
+			if err := migrate.Up(ctx, u, io.Discard); err != nil { // creates it first
+				return err
+			}
+			_, err = conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{templateName}.Sanitize()+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
+			return err
+		})
+	})
+	return templateErr
+}
+
+// dropMainDatabases drops what NewURLForMain created, ending its sessions.
+func dropMainDatabases() error {
+	mainDatabasesMu.Lock()
+	defer mainDatabasesMu.Unlock()
+	var errs []error
+	for _, name := range mainDatabases {
+		errs = append(errs, dropDatabase(context.Background(), server, name))
+	}
+	mainDatabases = nil
+	return errors.Join(errs...)
 }

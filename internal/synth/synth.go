@@ -360,7 +360,6 @@ var (
 	lastNames = []string{"adams", "baker", "costa", "dubois", "evans", "fischer", "garcia", "haddad", "ito", "jensen",
 		"kim", "lopez", "moreau", "novak", "okafor", "patel", "rossi", "schmidt", "tanaka", "weber"}
 	teamKinds   = []string{"platform", "science", "analytics", "ml", "research", "modeling"}
-	units       = []string{"Risk", "Marketing", "Operations", "Revenue", "Platform", "Customer Experience"}
 	optimizers  = []string{"adam", "adamw", "sgd", "rmsprop"}
 	gpuTypes    = []string{"a100", "h100", "t4", "v100", "l4"}
 	instances   = []string{"m6i.xlarge", "c6i.2xlarge", "g5.xlarge", "g5.2xlarge", "p4d.24xlarge"}

@@ -2,6 +2,7 @@
 // server pgserver finds (TEST_DATABASE_URL, Docker, or local binaries):
 //
 //	devdb dump FILE       write dbmate's schema dump of the migrations to FILE
+//	                      (run from the repository's root: it runs tools/go.mod's dbmate)
 //	devdb run CMD ARGS... run CMD with VET_DATABASE_URL set to the scratch database
 //
 // The scratch database is dropped afterwards.
@@ -21,8 +22,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mlplatform/model-registry/internal/migrate"
 	"github.com/mlplatform/model-registry/internal/pgserver"
+	"github.com/mlplatform/model-registry/migrate"
 )
 
 func main() {
@@ -52,7 +53,7 @@ func run(verb string, args []string) (err error) {
 			err = dropErr
 		}
 	}()
-	if err := migrate.Up(dbURL, io.Discard); err != nil {
+	if err := migrate.Up(ctx, dbURL, io.Discard); err != nil {
 		return err
 	}
 	if verb == "dump" {
@@ -95,9 +96,14 @@ func scratchDatabase(ctx context.Context, serverURL string) (string, func() erro
 // 15.14 and later).
 var volatileLine = regexp.MustCompile(`(?m)^(\\(un)?restrict [A-Za-z0-9]+|-- Dumped (from|by) .*)\n`)
 
+// dump writes dbmate's schema dump (pg_dump, then the schema_migrations
+// rows) of the database to file, with the dbmate binary pinned in
+// tools/go.mod, as `make migrate` runs it.
 func dump(dbURL, file string) error {
-	if err := migrate.DumpSchema(dbURL, file); err != nil {
-		return err
+	cmd := exec.Command("go", "tool", "-modfile=tools/go.mod", "dbmate", "--url", dbURL, "--schema-file", file, "dump")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("dbmate dump: %w", err)
 	}
 	body, err := os.ReadFile(file)
 	if err != nil {
