@@ -26,8 +26,8 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/mlplatform/model-registry/internal/benchreport"
-	"github.com/mlplatform/model-registry/migrate"
 	"github.com/mlplatform/model-registry/internal/pgserver"
+	"github.com/mlplatform/model-registry/migrate"
 )
 
 func main() {

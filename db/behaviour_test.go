@@ -9,9 +9,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
-	"github.com/mlplatform/model-registry/migrate"
 	"github.com/mlplatform/model-registry/internal/pgtest"
 	"github.com/mlplatform/model-registry/internal/regtest"
+	"github.com/mlplatform/model-registry/migrate"
 )
 
 // TestDeleteRules shows each foreign key's delete rule doing what it says.

@@ -25,7 +25,7 @@ var excluded = map[string]bool{"schema_migrations": true} // dbmate's bookkeepin
 type Schema struct {
 	tables  []string                                       // sorted
 	columns map[string][]registrydb.CatalogTableColumnsRow // by table, in column order
-	fks     []ForeignKey                                // sorted
+	fks     []ForeignKey                                   // sorted
 }
 
 // ForeignKey is one foreign-key constraint (one or more columns).

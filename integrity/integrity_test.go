@@ -7,8 +7,8 @@ import (
 	"github.com/mlplatform/model-registry/gen/registrydb"
 	"github.com/mlplatform/model-registry/integrity"
 	"github.com/mlplatform/model-registry/internal/pgtest"
-	"github.com/mlplatform/model-registry/seed"
 	"github.com/mlplatform/model-registry/registry"
+	"github.com/mlplatform/model-registry/seed"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

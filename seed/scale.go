@@ -276,4 +276,3 @@ func (l *loader) tags() ([]synth.Tag, error) {
 	}
 	return list()
 }
-

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/mlplatform/model-registry/lineage"
 	"io"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mlplatform/model-registry/lineage"
 )
 
 // Fuzz targets over every parser of user input in mlreg. `make fuzz` runs

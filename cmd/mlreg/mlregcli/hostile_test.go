@@ -3,7 +3,6 @@ package mlregcli
 import (
 	"context"
 	"fmt"
-	"github.com/mlplatform/model-registry/lineage"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/mlplatform/model-registry/internal/pgtest"
+	"github.com/mlplatform/model-registry/lineage"
 )
 
 // hostileArgs are names a user (or a script fed untrusted text) could pass

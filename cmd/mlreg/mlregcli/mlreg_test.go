@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/mlplatform/model-registry/lineage"
-	"github.com/mlplatform/model-registry/registry"
-	"github.com/mlplatform/model-registry/seed"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,6 +17,9 @@ import (
 	"github.com/mlplatform/model-registry/integrity"
 	"github.com/mlplatform/model-registry/internal/pgtest"
 	"github.com/mlplatform/model-registry/internal/synth"
+	"github.com/mlplatform/model-registry/lineage"
+	"github.com/mlplatform/model-registry/registry"
+	"github.com/mlplatform/model-registry/seed"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -3,7 +3,6 @@ package mlregcli
 import (
 	"context"
 	"encoding/json"
-	"github.com/mlplatform/model-registry/openlineage"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
+	"github.com/mlplatform/model-registry/openlineage"
 )
 
 // openLineage runs `mlreg lineage MODEL --format openlineage ARGS...` and
