@@ -18,9 +18,10 @@ import (
 // after it. Roles belong to the whole server, which other tests (and other
 // people's tests) share, so the name is random.
 type login struct {
-	t    *testing.T
-	name string
-	conn *pgx.Conn
+	t       *testing.T
+	name    string
+	conn    *pgx.Conn
+	notices []string // messages of the notices and warnings the server sent
 }
 
 // newLogin creates a login role in the given groups (registry_writer, ...)
@@ -65,6 +66,7 @@ func newLogin(t *testing.T, pool *pgxpool.Pool, groups ...string) *login {
 	cfg := pool.Config().ConnConfig.Copy()
 	cfg.User = name
 	cfg.Password = ""
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { l.notices = append(l.notices, n.Message) }
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		t.Fatalf("connecting as %s: %v", name, err)
