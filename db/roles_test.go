@@ -281,6 +281,13 @@ func TestApproverDecidesOnce(t *testing.T) {
 	if err != nil || len(expired) != 1 || expired[0].ApprovalID != due {
 		t.Fatalf("expire due: %+v, %v", expired, err)
 	}
+	// The database dates a decision: a back-dated approved_at is replaced.
+	backdated := request("business")
+	a.must("UPDATE approvals SET status = 'approved', approved_by = 'cco', approved_at = '2001-01-01' WHERE approval_id = $1", backdated)
+	var at time.Time
+	if err := pool.QueryRow(ctx, "SELECT approved_at FROM approvals WHERE approval_id = $1", backdated).Scan(&at); err != nil || time.Since(at) > time.Hour {
+		t.Errorf("approved_at = %v (%v), want the time of the decision", at, err)
+	}
 	wantSQLState(t, a.exec(deploySQL, f.VersionID, "active", 10, "staging"), denied, "deployments")
 	wantSQLState(t, a.exec("DELETE FROM approvals WHERE approval_id = $1", due), denied, "approvals")
 }

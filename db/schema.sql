@@ -453,6 +453,12 @@ BEGIN
             USING ERRCODE = 'check_violation', CONSTRAINT = 'approval_version_immutable', TABLE = 'approvals';
     END IF;
     IF OLD.status = 'pending' THEN
+        -- The database dates a decision, as it dates a version's lifecycle.
+        IF NEW.status = 'approved' THEN
+            NEW.approved_at := now();
+        ELSIF NEW.status = 'rejected' THEN
+            NEW.rejected_at := now();
+        END IF;
         RETURN NEW;
     END IF;
     IF NEW.approved_by IS DISTINCT FROM OLD.approved_by OR NEW.approved_at IS DISTINCT FROM OLD.approved_at

@@ -276,8 +276,10 @@ CREATE TRIGGER environment_governance
 -- Approvals: pending becomes approved, rejected or expired; approved becomes
 -- expired (revoked or past its date). Nothing else: a rejected or expired
 -- (revoked) approval stays what it is, and an approved one keeps who
--- approved it and when, and its expiry only comes sooner. A decided approval
--- is kept: a writer may withdraw (delete) a pending request only.
+-- approved it and when, and its expiry only comes sooner. The decision's
+-- time is the transaction's (approved_at, rejected_at are set, not taken
+-- from the caller). A decided approval is kept: a writer may withdraw
+-- (delete) a pending request only.
 CREATE OR REPLACE FUNCTION enforce_approval_history() RETURNS TRIGGER
     LANGUAGE plpgsql
     SET search_path = pg_catalog, public, pg_temp
@@ -295,6 +297,12 @@ BEGIN
             USING ERRCODE = 'check_violation', CONSTRAINT = 'approval_version_immutable', TABLE = 'approvals';
     END IF;
     IF OLD.status = 'pending' THEN
+        -- The database dates a decision, as it dates a version's lifecycle.
+        IF NEW.status = 'approved' THEN
+            NEW.approved_at := now();
+        ELSIF NEW.status = 'rejected' THEN
+            NEW.rejected_at := now();
+        END IF;
         RETURN NEW;
     END IF;
     IF NEW.approved_by IS DISTINCT FROM OLD.approved_by OR NEW.approved_at IS DISTINCT FROM OLD.approved_at

@@ -152,8 +152,8 @@ type Querier interface {
 	IntegrityRunsWithBadCompletion(ctx context.Context) ([]IntegrityRunsWithBadCompletionRow, error)
 	IntegrityStaleDatasets(ctx context.Context) ([]IntegrityStaleDatasetsRow, error)
 	IntegrityTrafficOverAllocated(ctx context.Context) ([]IntegrityTrafficOverAllocatedRow, error)
-	// Active production deployments of compliance-required models lacking an
-	// approved compliance approval that has not expired.
+	// Serving (active or degraded) production deployments of compliance-required
+	// models lacking an approved compliance approval that has not expired.
 	IntegrityUnapprovedProductionDeployments(ctx context.Context) ([]IntegrityUnapprovedProductionDeploymentsRow, error)
 	// One row per run and dataset it used (dataset columns NULL for a run with none).
 	LineageRunsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageRunsByModelRow, error)
