@@ -131,7 +131,8 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		"UPDATE audit_log SET actor = 'mallory'",
 		"DELETE FROM audit_log",
 		"TRUNCATE audit_log",
-		"DELETE FROM audit_log_default",
+		"DELETE FROM audit_log_" + time.Now().UTC().Format("2006_01"), // where the seal moved the rows
+		"TRUNCATE audit_log_" + time.Now().UTC().Format("2006_01"),
 		"TRUNCATE audit_log_default",
 		"UPDATE audit_chain SET row_hash = ''",
 		"TRUNCATE audit_chain",
@@ -145,8 +146,8 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	}
 }
 
-// TestAuditChain: verify passes on a sealed trail and names the first broken
-// link after a row is edited, removed or added with triggers disabled.
+// TestAuditChain: verify passes on a sealed trail and names the broken links
+// after a row is edited, removed or added with triggers disabled.
 func TestAuditChain(t *testing.T) {
 	ctx := context.Background()
 	pool, q, f := newFixture(t)
@@ -180,16 +181,18 @@ func TestAuditChain(t *testing.T) {
 		{"added", `INSERT INTO audit_log (audit_id, tx_time, actor, table_name, action, row_key)
 			OVERRIDING SYSTEM VALUE SELECT 0, tx_time, 'mallory', 'models', 'DELETE', '{}' FROM audit_log WHERE audit_id = 1`, "added"},
 		{"relinked", fmt.Sprintf("UPDATE audit_chain SET prev_hash = row_hash WHERE audit_id = %d", middle+1), "chain link was altered"},
-		{"emptied", "DELETE FROM audit_log", "audit_log is empty"},
+		// Every sealed row gone: one range, from the first link to the head.
+		{"emptied", "DELETE FROM audit_log", "removed"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			broken := tamperAndVerify(t, pool, c.tamper)
 			if len(broken) != 1 || !strings.Contains(broken[0].Problem, c.problem) {
 				t.Fatalf("verify after the row was %s: %+v", c.name, broken)
 			}
-			want := map[string]int64{"edited": middle, "removed": middle, "added": 0, "relinked": middle + 1, "emptied": again.HeadID}[c.name]
-			if broken[0].AuditID != want {
-				t.Errorf("first broken link at %d, want %d", broken[0].AuditID, want)
+			want := map[string]int64{"edited": middle, "removed": middle, "added": 0, "relinked": middle + 1, "emptied": 1}[c.name]
+			last := map[string]int64{"edited": middle, "removed": middle, "added": 0, "relinked": middle + 1, "emptied": again.HeadID}[c.name]
+			if broken[0].AuditID != want || broken[0].LastID != last {
+				t.Errorf("broken links %d to %d, want %d to %d", broken[0].AuditID, broken[0].LastID, want, last)
 			}
 		})
 	}
@@ -224,20 +227,30 @@ func tamperAndVerify(t *testing.T, pool *pgxpool.Pool, tamper string) []registry
 func TestAuditLogPrunesPartitions(t *testing.T) {
 	ctx := context.Background()
 	pool, q, _ := newFixture(t)
-	// Months before this one are still empty, so they can be partitions too.
+	// Months before last one are outside audit_log_add_partitions' bounds:
+	// the superuser creates six of them as plain DDL (they are still empty).
 	now := time.Now().UTC()
 	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	start := thisMonth.AddDate(0, -6, 0)
-	if _, err := pool.Exec(ctx, "SELECT audit_log_add_partitions($1, 9)", start); err != nil {
-		t.Fatal(err)
+	for m := range 6 {
+		from := start.AddDate(0, m, 0)
+		ddl := fmt.Sprintf("CREATE TABLE audit_log_%s PARTITION OF audit_log FOR VALUES FROM ('%s') TO ('%s')",
+			from.Format("2006_01"), from.Format(time.RFC3339), from.AddDate(0, 1, 0).Format(time.RFC3339))
+		if _, err := pool.Exec(ctx, ddl); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// What `mlreg audit seal` asks for: this month and the next two exist.
+	// What `mlreg audit seal` asks for: this month (whose rows move out of
+	// the default partition) and the next two.
+	if created, err := q.AuditAddPartitions(ctx, 3); err != nil || created != 3 {
+		t.Fatalf("AuditAddPartitions(3) = %d, %v; want 3 new", created, err)
+	}
 	if created, err := q.AuditAddPartitions(ctx, 3); err != nil || created != 0 {
-		t.Fatalf("AuditAddPartitions(3) after the above = %d, %v; want 0 new", created, err)
+		t.Fatalf("AuditAddPartitions(3) again = %d, %v; want 0 new", created, err)
 	}
 	partitions := catalogQuery(t, pool, `SELECT count(*) FROM pg_inherits WHERE inhparent = 'audit_log'::regclass`)
-	if partitions[0] != "9" { // 8 months from six ago (this month's rows are in the default), plus the default
-		t.Fatalf("audit_log has %s partitions, want 9", partitions[0])
+	if partitions[0] != "10" { // 9 months from six ago, plus the default
+		t.Fatalf("audit_log has %s partitions, want 10", partitions[0])
 	}
 	since := time.Now().Add(-time.Hour)
 	rows, err := pool.Query(ctx, `EXPLAIN (COSTS OFF) SELECT audit_id FROM audit_log WHERE tx_time >= $1`, since)
@@ -264,6 +277,132 @@ func TestAuditLogPrunesPartitions(t *testing.T) {
 		t.Errorf("plan should read next month's partition %s:\n%s", next, text)
 	}
 	if !strings.Contains(text, "audit_log_default") {
-		t.Errorf("plan should read the default partition, which holds this month:\n%s", text)
+		t.Errorf("plan should read the default partition (rows beyond every month land there):\n%s", text)
+	}
+}
+
+// TestFirstSealCreatesThisMonth: rows written before the first seal land in
+// the default partition (no month has a partition yet); the first seal moves
+// them into this month's new partition instead of skipping the month for
+// good, and the chain over them still verifies.
+//
+// Old code: audit_log_YYYY_MM for this month was never created (its rows
+// kept it out), and every later row of the month went to the default too.
+func TestFirstSealCreatesThisMonth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, q, _ := newFixture(t)
+	before := rowCount(t, pool, "audit_log")
+	if _, err := registry.SealAudit(ctx, pool, registry.SealOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	month := "audit_log_" + time.Now().UTC().Format("2006_01")
+	if got := catalogQuery(t, pool, fmt.Sprintf("SELECT to_regclass('%s') IS NOT NULL", month)); got[0] != "t" {
+		t.Fatalf("the first seal did not create %s", month)
+	}
+	if n := rowCount(t, pool, "audit_log_default"); n != 0 {
+		t.Errorf("audit_log_default still holds %d rows of this month", n)
+	}
+	if n := rowCount(t, pool, month); n != before {
+		t.Errorf("%s holds %d rows, want the %d written before the seal", month, n, before)
+	}
+	if got := catalogQuery(t, pool, "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_log_no_truncate' AND tgrelid IN ('audit_log_default'::regclass, '"+month+"'::regclass)"); got[0] != "2" {
+		t.Errorf("the new partitions lack their TRUNCATE guard: %v", got)
+	}
+	if broken, err := q.AuditVerify(ctx); err != nil || len(broken) != 0 {
+		t.Fatalf("verify after the rows moved: %+v, %v", broken, err)
+	}
+}
+
+// TestAuditRetention: a month retired through audit_log_retire_month is
+// recorded, and verify accepts its missing rows; the same month dropped as
+// plain DDL is reported as removed.
+func TestAuditRetention(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, how := range []string{"retired", "dropped"} {
+		t.Run(how, func(t *testing.T) {
+			pool, q, _ := newFixture(t)
+			// A month three months back, with rows of its own: the superuser
+			// writes them the way an import of history would.
+			old := time.Now().UTC().AddDate(0, -3, 0)
+			from := time.Date(old.Year(), old.Month(), 1, 0, 0, 0, 0, time.UTC)
+			part := "audit_log_" + from.Format("2006_01")
+			if _, err := pool.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s PARTITION OF audit_log FOR VALUES FROM ('%s') TO ('%s');
+				ALTER TABLE %[1]s OWNER TO registry_audit_owner;
+				INSERT INTO audit_log (tx_time, actor, table_name, action, row_key)
+				SELECT '%s'::timestamptz + i * interval '1 hour', 'importer', 'models', 'INSERT', '{}' FROM generate_series(1, 5) i`,
+				part, from.Format(time.RFC3339), from.AddDate(0, 1, 0).Format(time.RFC3339), from.Format(time.RFC3339))); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := registry.SealAudit(ctx, pool, registry.SealOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if how == "retired" {
+				var n int64
+				if err := pool.QueryRow(ctx, "SELECT audit_log_retire_month($1)", from).Scan(&n); err != nil || n != 5 {
+					t.Fatalf("audit_log_retire_month = %d, %v", n, err)
+				}
+				if broken, err := q.AuditVerify(ctx); err != nil || len(broken) != 0 {
+					t.Fatalf("verify after retention: %+v, %v", broken, err)
+				}
+				status, err := q.AuditTrailStatus(ctx)
+				if err != nil || status.RetiredRows != 5 || status.Seals != 1 {
+					t.Fatalf("trail status: %+v, %v", status, err)
+				}
+				return
+			}
+			if _, err := pool.Exec(ctx, fmt.Sprintf("ALTER TABLE audit_log DETACH PARTITION %s; DROP TABLE %s", part, part)); err != nil {
+				t.Fatal(err)
+			}
+			broken, err := q.AuditVerify(ctx)
+			if err != nil || len(broken) != 1 || !strings.Contains(broken[0].Problem, "removed") || broken[0].RowCount != 5 {
+				t.Fatalf("verify after the month was dropped: %+v, %v", broken, err)
+			}
+		})
+	}
+	// The admin may not retire the trail; the bounds hold for its owner.
+	pool, _, _ := newFixture(t)
+	admin := newLogin(t, pool, "registry_admin")
+	wantSQLState(t, admin.exec("SELECT audit_log_retire_month(date_trunc('month', now() - interval '1 year')::date)"), denied, "audit_log_retire_month")
+	_, err := pool.Exec(ctx, "SELECT audit_log_retire_month(date_trunc('month', now())::date)")
+	wantSQLState(t, err, badParameter, "audit_log_retire_month")
+}
+
+// TestSetActor: registry_set_actor names the actor of its transaction only;
+// a set_config of registry.actor alone, local or not, is ignored with a
+// warning, and the database user is the actor.
+func TestSetActor(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _, _ := newFixture(t)
+	w := newLogin(t, pool, "registry_writer")
+	actorOf := func(team string) string {
+		t.Helper()
+		var actor string
+		if err := pool.QueryRow(ctx, "SELECT actor FROM audit_log WHERE table_name = 'teams' AND new_row->>'team_name' = $1", team).Scan(&actor); err != nil {
+			t.Fatal(err)
+		}
+		return actor
+	}
+	w.must("BEGIN")
+	w.must("SELECT registry_set_actor('alice')")
+	w.must("INSERT INTO teams (team_name) VALUES ('t1')")
+	w.must("COMMIT")
+	w.must("INSERT INTO teams (team_name) VALUES ('t2')")
+	if len(w.notices) != 0 {
+		t.Errorf("warnings without cause: %q", w.notices)
+	}
+	w.must("BEGIN")
+	w.must("SELECT set_config('registry.actor', 'mallory', true)")
+	w.must("INSERT INTO teams (team_name) VALUES ('t3')")
+	w.must("COMMIT")
+	if len(w.notices) != 1 || !strings.Contains(w.notices[0], `registry.actor "mallory" ignored`) {
+		t.Errorf("warnings: %q; want one saying mallory was ignored", w.notices)
+	}
+	for team, want := range map[string]string{"t1": "alice", "t2": w.name, "t3": w.name} {
+		if got := actorOf(team); got != want {
+			t.Errorf("actor of %s = %q, want %q", team, got, want)
+		}
 	}
 }

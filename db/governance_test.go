@@ -445,3 +445,31 @@ func TestModelAliasConcurrentMoves(t *testing.T) {
 		}
 	}
 }
+
+// TestChecksSeeDegraded: the integrity checks treat degraded deployments as
+// serving, like the rules: an unapproved degraded production deployment and
+// degraded traffic over 100 percent (both written past the triggers, as a
+// superuser restoring a dump could) are reported.
+func TestChecksSeeDegraded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, q, f := newFixture(t)
+	_, v1, v2 := openModel(t, q)
+	tamper := fmt.Sprintf(`BEGIN; SET LOCAL session_replication_role = replica;
+		INSERT INTO deployments (version_id, environment_id, deployed_by, status, traffic_percentage)
+		SELECT v, e.environment_id, 't', 'degraded', 100 FROM environments e,
+		       (VALUES ('%s'::uuid, 'prod-eu'), ('%s'::uuid, 'staging'), ('%s'::uuid, 'staging')) AS x(v, env)
+		 WHERE e.environment_name = x.env;
+		COMMIT`, f.VersionID, v1.VersionID, v2.VersionID)
+	if _, err := pool.Exec(ctx, tamper); err != nil {
+		t.Fatal(err)
+	}
+	unapproved, err := q.IntegrityUnapprovedProductionDeployments(ctx)
+	if err != nil || len(unapproved) != 1 || !strings.Contains(unapproved[0].Subject, "fixture-model 1.0.0 in prod-eu") {
+		t.Errorf("unapproved production deployments: %+v, %v", unapproved, err)
+	}
+	over, err := q.IntegrityTrafficOverAllocated(ctx)
+	if err != nil || len(over) != 1 || !strings.Contains(over[0].Detail, "200%") {
+		t.Errorf("traffic over 100 percent: %+v, %v", over, err)
+	}
+}

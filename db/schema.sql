@@ -29,42 +29,48 @@ COMMENT ON EXTENSION btree_gist IS 'support for indexing common datatypes in GiS
 
 CREATE FUNCTION public.audit_changes() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     key_columns TEXT[] := TG_ARGV;
+    v_actor TEXT := public.registry_actor();
 BEGIN
     -- It runs as its owner: only on the registry's own tables, never on a
     -- table a caller made (a temporary one could forge rows or run code).
-    IF TG_TABLE_SCHEMA <> 'public' OR TG_TABLE_NAME <> ALL (audited_tables()) THEN
+    IF TG_TABLE_SCHEMA <> 'public' OR TG_TABLE_NAME <> ALL (public.audited_tables()) THEN
         RAISE EXCEPTION 'audit_changes runs only on the registry''s tables, not on %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    IF COALESCE(current_setting('registry.actor', TRUE), '') <> ''
+       AND current_setting('registry.actor_scope', TRUE) IS DISTINCT FROM public.registry_transaction_token() THEN
+        RAISE WARNING 'registry.actor "%" ignored: it was not set by registry_set_actor() in this transaction; the audit names the database user %',
+            current_setting('registry.actor', TRUE), session_user;
+    END IF;
     IF TG_OP = 'TRUNCATE' THEN
-        INSERT INTO audit_log (actor, table_name, action, row_key)
-        VALUES (registry_actor(), TG_TABLE_NAME, 'TRUNCATE', '{}');
+        INSERT INTO public.audit_log (actor, table_name, action, row_key)
+        VALUES (v_actor, TG_TABLE_NAME, 'TRUNCATE', '{}');
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO audit_log (actor, table_name, action, row_key, new_row)
-        SELECT registry_actor(), TG_TABLE_NAME, 'INSERT', audit_row_key(to_jsonb(n), key_columns), to_jsonb(n)
+        INSERT INTO public.audit_log (actor, table_name, action, row_key, new_row)
+        SELECT v_actor, TG_TABLE_NAME, 'INSERT', public.audit_row_key(to_jsonb(n), key_columns), to_jsonb(n)
           FROM new_rows n;
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO audit_log (actor, table_name, action, row_key, old_row)
-        SELECT registry_actor(), TG_TABLE_NAME, 'DELETE', audit_row_key(to_jsonb(o), key_columns), to_jsonb(o)
+        INSERT INTO public.audit_log (actor, table_name, action, row_key, old_row)
+        SELECT v_actor, TG_TABLE_NAME, 'DELETE', public.audit_row_key(to_jsonb(o), key_columns), to_jsonb(o)
           FROM old_rows o;
     ELSE
-        INSERT INTO audit_log (actor, table_name, action, row_key, old_row, new_row)
-        SELECT registry_actor(), TG_TABLE_NAME, 'UPDATE', c.row_key, c.old_changed, c.new_changed
+        INSERT INTO public.audit_log (actor, table_name, action, row_key, old_row, new_row)
+        SELECT v_actor, TG_TABLE_NAME, 'UPDATE', c.row_key, c.old_changed, c.new_changed
           FROM (
-            SELECT COALESCE(audit_row_key(o.j, key_columns), audit_row_key(n.j, key_columns)) AS row_key,
+            SELECT COALESCE(public.audit_row_key(o.j, key_columns), public.audit_row_key(n.j, key_columns)) AS row_key,
                    (SELECT jsonb_object_agg(oe.key, oe.value) FROM jsonb_each(o.j) oe
                      WHERE n.j IS NULL OR n.j -> oe.key IS DISTINCT FROM oe.value) AS old_changed,
                    (SELECT jsonb_object_agg(ne.key, ne.value) FROM jsonb_each(n.j) ne
                      WHERE o.j IS NULL OR o.j -> ne.key IS DISTINCT FROM ne.value) AS new_changed
               FROM (SELECT to_jsonb(o) AS j FROM old_rows o) o
               FULL JOIN (SELECT to_jsonb(n) AS j FROM new_rows n) n
-                ON audit_row_key(o.j, key_columns) = audit_row_key(n.j, key_columns)
+                ON public.audit_row_key(o.j, key_columns) = public.audit_row_key(n.j, key_columns)
           ) c
          WHERE c.new_changed IS NOT NULL OR c.old_changed IS NOT NULL;
     END IF;
@@ -79,32 +85,110 @@ $$;
 
 CREATE FUNCTION public.audit_log_add_partitions(from_time timestamp with time zone, months integer) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
+    this_month DATE := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
+    first_month DATE;
+    last_month DATE;
     month_start DATE;
-    created INTEGER := 0;
     part TEXT;
+    created INTEGER := 0;
+    moving BOOLEAN;
 BEGIN
+    IF from_time IS NULL OR months IS NULL OR NOT isfinite(from_time) OR months < 1 OR months > 26 THEN
+        RAISE EXCEPTION 'audit_log_add_partitions(%, %): give a finite time and 1 to 26 months', from_time, months
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    first_month := date_trunc('month', from_time AT TIME ZONE 'UTC')::date;
+    last_month := (first_month + make_interval(months => months - 1))::date;
+    IF first_month < (this_month - INTERVAL '1 month')::date OR last_month > (this_month + INTERVAL '24 months')::date THEN
+        RAISE EXCEPTION 'audit_log_add_partitions(%, %): partitions go from last month (%) to 24 months ahead (%), not % to %',
+            from_time, months, to_char(this_month - INTERVAL '1 month', 'YYYY-MM'), to_char(this_month + INTERVAL '24 months', 'YYYY-MM'),
+            to_char(first_month, 'YYYY-MM'), to_char(last_month, 'YYYY-MM')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     -- Attaching a partition locks audit_log, which every audited write
     -- needs: wait briefly, never behind a long transaction.
     PERFORM set_config('lock_timeout', '2s', true);
+    moving := EXISTS (
+        SELECT 1 FROM public.audit_log_default d
+         WHERE d.tx_time >= (first_month::timestamp AT TIME ZONE 'UTC')
+           AND d.tx_time < ((last_month + INTERVAL '1 month')::timestamp AT TIME ZONE 'UTC'));
+    IF moving THEN
+        EXECUTE 'LOCK TABLE public.audit_log IN ACCESS EXCLUSIVE MODE';
+        EXECUTE 'ALTER TABLE public.audit_log DETACH PARTITION public.audit_log_default';
+        EXECUTE 'ALTER TABLE public.audit_log_default RENAME TO audit_log_default_moving';
+        EXECUTE 'CREATE TABLE public.audit_log_default PARTITION OF public.audit_log DEFAULT';
+        EXECUTE 'CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log_default
+            FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_audit_change()';
+    END IF;
     FOR i IN 0 .. months - 1 LOOP
-        month_start := (date_trunc('month', from_time AT TIME ZONE 'UTC') + make_interval(months => i))::date;
+        month_start := (first_month + make_interval(months => i))::date;
         part := format('audit_log_%s', to_char(month_start, 'YYYY_MM'));
-        IF to_regclass(part) IS NULL AND NOT EXISTS (
-            SELECT 1 FROM audit_log_default
-             WHERE tx_time >= (month_start::timestamp AT TIME ZONE 'UTC')
-               AND tx_time < ((month_start + INTERVAL '1 month')::timestamp AT TIME ZONE 'UTC')) THEN
-            EXECUTE format('CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%L) TO (%L)',
+        IF to_regclass(format('public.%I', part)) IS NULL THEN
+            EXECUTE format('CREATE TABLE public.%I PARTITION OF public.audit_log FOR VALUES FROM (%L) TO (%L)',
                 part, (month_start::timestamp AT TIME ZONE 'UTC'),
                 ((month_start + INTERVAL '1 month')::timestamp AT TIME ZONE 'UTC'));
-            EXECUTE format('CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON %I
-                FOR EACH STATEMENT EXECUTE FUNCTION refuse_audit_change()', part);
+            EXECUTE format('CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.%I
+                FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_audit_change()', part);
             created := created + 1;
         END IF;
     END LOOP;
+    IF moving THEN
+        EXECUTE 'INSERT INTO public.audit_log (audit_id, tx_time, clock_time, txid, actor, db_user, table_name, action, row_key, old_row, new_row)
+            OVERRIDING SYSTEM VALUE
+            SELECT audit_id, tx_time, clock_time, txid, actor, db_user, table_name, action, row_key, old_row, new_row
+            FROM public.audit_log_default_moving';
+        EXECUTE 'DROP TABLE public.audit_log_default_moving';
+    END IF;
     RETURN created;
+END;
+$$;
+
+
+--
+-- Name: audit_log_retire_month(date); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_log_retire_month(month_start date) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    this_month DATE := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
+    part TEXT;
+    ids INT8MULTIRANGE;
+    n BIGINT;
+BEGIN
+    IF month_start IS NULL OR month_start <> date_trunc('month', month_start)::date
+       OR month_start > (this_month - INTERVAL '2 months')::date THEN
+        RAISE EXCEPTION 'audit_log_retire_month(%): give the first day of a month that ended over a month ago', month_start
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    part := format('audit_log_%s', to_char(month_start, 'YYYY_MM'));
+    IF to_regclass(format('public.%I', part)) IS NULL THEN
+        RAISE EXCEPTION 'audit_log_retire_month(%): audit_log has no partition % (rows of months without one stay in audit_log_default)', month_start, part
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM set_config('lock_timeout', '2s', true);
+    LOCK TABLE public.audit_chain IN EXCLUSIVE MODE;
+    SELECT count(*), COALESCE(range_agg(int8range(a.audit_id, a.audit_id + 1)), '{}'::int8multirange) INTO n, ids
+      FROM public.audit_log a
+     WHERE a.tx_time >= (month_start::timestamp AT TIME ZONE 'UTC')
+       AND a.tx_time < ((month_start + INTERVAL '1 month')::timestamp AT TIME ZONE 'UTC');
+    IF EXISTS (
+        SELECT 1 FROM public.audit_log a LEFT JOIN public.audit_chain c ON c.audit_id = a.audit_id
+         WHERE a.tx_time >= (month_start::timestamp AT TIME ZONE 'UTC')
+           AND a.tx_time < ((month_start + INTERVAL '1 month')::timestamp AT TIME ZONE 'UTC')
+           AND (c.audit_id IS NULL OR c.row_hash <> sha256(c.prev_hash || convert_to(public.audit_row_content(a), 'UTF8')))) THEN
+        RAISE EXCEPTION 'audit_log_retire_month(%): rows of the month are not sealed or no longer match their links; seal and verify first', month_start
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    INSERT INTO public.audit_retention (month_start, audit_ids, row_count) VALUES (month_start, ids, n);
+    EXECUTE format('ALTER TABLE public.audit_log DETACH PARTITION public.%I', part);
+    EXECUTE format('DROP TABLE public.%I', part);
+    RETURN n;
 END;
 $$;
 
@@ -173,6 +257,7 @@ COMMENT ON COLUMN public.audit_log.new_row IS 'Row after: whole for INSERT, chan
 
 CREATE FUNCTION public.audit_row_content(a public.audit_log) RETURNS text
     LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     SELECT jsonb_build_array(
         a.audit_id, to_char(a.tx_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
@@ -187,6 +272,7 @@ $$;
 
 CREATE FUNCTION public.audit_row_key(r jsonb, key_columns text[]) RETURNS jsonb
     LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     SELECT jsonb_object_agg(k, r -> k) FROM unnest(key_columns) AS k WHERE r IS NOT NULL
 $$;
@@ -197,30 +283,63 @@ $$;
 --
 
 CREATE FUNCTION public.audit_seal(up_to_id bigint) RETURNS TABLE(sealed bigint, head_id bigint, head_hash text)
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     prev BYTEA;
+    link BYTEA;
     last_id BIGINT;
+    horizon BIGINT;
     n BIGINT := 0;
-    a audit_log;
+    a public.audit_log;
 BEGIN
-    -- One sealer at a time.
-    PERFORM pg_advisory_xact_lock(hashtextextended('audit_seal', 0));
-    SELECT c.audit_id, c.row_hash INTO last_id, prev FROM audit_chain c ORDER BY c.audit_id DESC LIMIT 1;
+    IF up_to_id IS NULL THEN
+        RAISE EXCEPTION 'audit_seal needs the id to seal up to' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    LOCK TABLE public.audit_chain IN EXCLUSIVE MODE;
+    horizon := LEAST(up_to_id, COALESCE(pg_sequence_last_value('public.audit_log_audit_id_seq'::regclass), 0));
+    SELECT c.audit_id, c.row_hash INTO last_id, prev FROM public.audit_chain c ORDER BY c.audit_id DESC LIMIT 1;
     prev := COALESCE(prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea);
-    FOR a IN SELECT * FROM audit_log l
-              WHERE l.audit_id > COALESCE(last_id, 0) AND l.audit_id <= up_to_id
+    FOR a IN SELECT * FROM public.audit_log l
+              WHERE l.audit_id > COALESCE(last_id, 0) AND l.audit_id <= horizon
               ORDER BY l.audit_id LOOP
-        INSERT INTO audit_chain (audit_id, prev_hash, row_hash)
-        VALUES (a.audit_id, prev, sha256(prev || convert_to(audit_row_content(a), 'UTF8')));
-        prev := sha256(prev || convert_to(audit_row_content(a), 'UTF8'));
+        link := sha256(prev || convert_to(public.audit_row_content(a), 'UTF8'));
+        INSERT INTO public.audit_chain (audit_id, prev_hash, row_hash) VALUES (a.audit_id, prev, link);
+        prev := link;
         last_id := a.audit_id;
         n := n + 1;
     END LOOP;
+    INSERT INTO public.audit_seals (up_to_id, head_id, head_hash, sealed)
+    VALUES (horizon, last_id, CASE WHEN last_id IS NOT NULL THEN prev END, n);
     RETURN QUERY SELECT n, last_id, encode(prev, 'hex');
 END;
 $$;
+
+
+--
+-- Name: audit_trail_status(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_trail_status() RETURNS TABLE(audit_rows bigint, sealed_links bigint, head_id bigint, unsealed_rows bigint, seals bigint, retired_rows bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT (SELECT count(*) FROM public.audit_log),
+           (SELECT count(*) FROM public.audit_chain),
+           COALESCE((SELECT max(c.audit_id) FROM public.audit_chain c), 0),
+           (SELECT count(*) FROM public.audit_log l
+             WHERE l.audit_id > COALESCE((SELECT max(c.audit_id) FROM public.audit_chain c), 0)),
+           (SELECT count(*) FROM public.audit_seals),
+           COALESCE((SELECT sum(r.row_count) FROM public.audit_retention r), 0)::bigint
+$$;
+
+
+--
+-- Name: FUNCTION audit_trail_status(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.audit_trail_status() IS 'Rows, links, head, unsealed rows, seals and retired rows of the audit trail';
 
 
 --
@@ -229,6 +348,7 @@ $$;
 
 CREATE FUNCTION public.audit_transactions_finished_before(xmax bigint) RETURNS boolean
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     SELECT NOT EXISTS (
         SELECT 1 FROM pg_stat_activity a
@@ -248,42 +368,53 @@ $$;
 -- Name: audit_verify(); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.audit_verify() RETURNS TABLE(audit_id bigint, problem text)
-    LANGUAGE plpgsql STABLE
+CREATE FUNCTION public.audit_verify() RETURNS TABLE(audit_id bigint, last_id bigint, row_count bigint, problem text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-DECLARE
-    r RECORD;
-    prev BYTEA;
-    first BOOLEAN := TRUE;
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM audit_log) AND EXISTS (SELECT 1 FROM audit_chain) THEN
-        RETURN QUERY SELECT (SELECT max(c.audit_id) FROM audit_chain c),
-            'audit_log is empty but the chain links sealed rows: the trail was removed'::text;
-        RETURN;
-    END IF;
-    FOR r IN SELECT c.audit_id AS chain_id, c.prev_hash, c.row_hash, l AS row, l.audit_id AS log_id
-               FROM audit_chain c
-               FULL JOIN audit_log l ON l.audit_id = c.audit_id
-              WHERE COALESCE(c.audit_id, l.audit_id) >= (SELECT min(l2.audit_id) FROM audit_log l2)
-                AND COALESCE(c.audit_id, l.audit_id) <= (SELECT max(c2.audit_id) FROM audit_chain c2)
-              ORDER BY COALESCE(c.audit_id, l.audit_id) LOOP
-        IF r.chain_id IS NULL THEN
-            RETURN QUERY SELECT r.log_id, 'audit row was added after it was sealed: it has no link in the chain'::text;
-            RETURN;
-        ELSIF r.log_id IS NULL THEN
-            RETURN QUERY SELECT r.chain_id, 'audit row was removed: the chain links it but audit_log no longer has it'::text;
-            RETURN;
-        ELSIF NOT first AND r.prev_hash <> prev THEN
-            RETURN QUERY SELECT r.chain_id, 'chain link was altered: its prev_hash is not the previous link''s hash'::text;
-            RETURN;
-        ELSIF r.row_hash <> sha256(r.prev_hash || convert_to(audit_row_content(r.row), 'UTF8')) THEN
-            RETURN QUERY SELECT r.chain_id, 'audit row was altered: its content no longer matches its hash'::text;
-            RETURN;
-        END IF;
-        prev := r.row_hash;
-        first := FALSE;
-    END LOOP;
-END;
+WITH links AS (
+    SELECT c.audit_id, c.prev_hash, c.row_hash, lag(c.row_hash) OVER (ORDER BY c.audit_id) AS previous_hash
+      FROM public.audit_chain c
+), retired AS (
+    SELECT COALESCE(range_agg(r), '{}'::int8multirange) AS ids
+      FROM public.audit_retention rr, unnest(rr.audit_ids) AS r
+), horizon AS (
+    SELECT GREATEST((SELECT max(c.audit_id) FROM public.audit_chain c),
+                    (SELECT max(s.up_to_id) FROM public.audit_seals s)) AS id
+), checked AS (
+    SELECT COALESCE(l.audit_id, a.audit_id) AS id,
+           CASE
+               WHEN l.audit_id IS NOT NULL
+                    AND l.prev_hash <> COALESCE(l.previous_hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+                   THEN 'chain link was altered: its prev_hash is not the previous link''s hash'
+               WHEN l.audit_id IS NOT NULL AND a.audit_id IS NULL AND NOT l.audit_id <@ (SELECT ids FROM retired)
+                   THEN 'audit row was removed: the chain links it but audit_log no longer has it'
+               WHEN l.audit_id IS NOT NULL AND a.audit_id IS NOT NULL
+                    AND l.row_hash <> sha256(l.prev_hash || convert_to(public.audit_row_content(a), 'UTF8'))
+                   THEN 'audit row was altered: its content no longer matches its hash'
+               WHEN l.audit_id IS NULL AND a.audit_id <= (SELECT id FROM horizon)
+                   THEN 'audit row was added after it was sealed: it has no link in the chain'
+           END AS problem
+      FROM links l
+      FULL JOIN public.audit_log a ON a.audit_id = l.audit_id
+), numbered AS (
+    SELECT ch.id, ch.problem, row_number() OVER (ORDER BY ch.id) AS n FROM checked ch
+), islands AS (
+    SELECT nb.id, nb.problem, nb.n - row_number() OVER (PARTITION BY nb.problem ORDER BY nb.id) AS island
+      FROM numbered nb
+     WHERE nb.problem IS NOT NULL
+)
+SELECT * FROM (
+    SELECT min(i.id), max(i.id), count(*), i.problem FROM islands i GROUP BY i.problem, i.island
+    UNION ALL
+    SELECT s.head_id, s.head_id, 1::bigint,
+           format('chain was rewritten: a seal recorded head hash %s at audit_id %s, the chain has %s there',
+                  encode(s.head_hash, 'hex'), s.head_id, COALESCE(encode(c.row_hash, 'hex'), 'no link'))
+      FROM (SELECT DISTINCT se.head_id, se.head_hash FROM public.audit_seals se WHERE se.head_id IS NOT NULL) s
+      LEFT JOIN public.audit_chain c ON c.audit_id = s.head_id
+     WHERE c.row_hash IS DISTINCT FROM s.head_hash
+) v
+ORDER BY 1, 4
 $$;
 
 
@@ -293,6 +424,7 @@ $$;
 
 CREATE FUNCTION public.audited_tables() RETURNS text[]
     LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     SELECT ARRAY['teams', 'users', 'environments', 'models', 'model_versions', 'datasets',
         'experiments', 'training_runs', 'run_datasets', 'deployments', 'approvals', 'tags',
@@ -306,15 +438,41 @@ $$;
 
 CREATE FUNCTION public.enforce_approval_history() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF OLD.status <> 'pending' AND NOT public.registry_admin_or_owner(TG_RELID) THEN
+            RAISE EXCEPTION 'approval % was decided (%): it is kept; deleting it needs registry_admin', OLD.approval_id, OLD.status
+                USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'governance_needs_admin', TABLE = 'approvals';
+        END IF;
+        RETURN OLD;
+    END IF;
     IF NEW.version_id <> OLD.version_id THEN
         RAISE EXCEPTION 'an approval belongs to its version: request a new one for the other version'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'approval_version_immutable', TABLE = 'approvals';
     END IF;
-    IF OLD.status <> 'pending' AND (NEW.approved_by IS DISTINCT FROM OLD.approved_by OR NEW.approved_at IS DISTINCT FROM OLD.approved_at
-        OR NEW.rejected_by IS DISTINCT FROM OLD.rejected_by OR NEW.rejected_at IS DISTINCT FROM OLD.rejected_at
-        OR (NEW.status = 'approved' AND OLD.status <> 'approved')) THEN
+    IF OLD.status = 'pending' THEN
+        -- The database dates a decision, as it dates a version's lifecycle.
+        IF NEW.status = 'approved' THEN
+            NEW.approved_at := now();
+        ELSIF NEW.status = 'rejected' THEN
+            NEW.rejected_at := now();
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.approved_by IS DISTINCT FROM OLD.approved_by OR NEW.approved_at IS DISTINCT FROM OLD.approved_at
+       OR NEW.rejected_by IS DISTINCT FROM OLD.rejected_by OR NEW.rejected_at IS DISTINCT FROM OLD.rejected_at
+       OR NOT (NEW.status = OLD.status OR (OLD.status = 'approved' AND NEW.status = 'expired'))
+       -- rejected or expired: the decision, its reason and its date stay
+       OR (OLD.status <> 'approved' AND (NEW.expires_at IS DISTINCT FROM OLD.expires_at
+                                         OR NEW.rejection_reason IS DISTINCT FROM OLD.rejection_reason))
+       -- still approved: the expiry may only come sooner
+       OR (NEW.status = 'approved' AND NEW.expires_at IS DISTINCT FROM OLD.expires_at
+           AND (NEW.expires_at IS NULL OR NEW.expires_at > OLD.expires_at))
+       -- revoked or expired now: it ends no later than now
+       OR (OLD.status = 'approved' AND NEW.status = 'expired' AND NEW.expires_at IS DISTINCT FROM OLD.expires_at
+           AND (NEW.expires_at IS NULL OR NEW.expires_at > clock_timestamp())) THEN
         RAISE EXCEPTION 'approval % was decided (%): its decision cannot be rewritten; request a new one', OLD.approval_id, OLD.status
             USING ERRCODE = 'check_violation', CONSTRAINT = 'approval_decision_final', TABLE = 'approvals';
     END IF;
@@ -328,7 +486,8 @@ $$;
 --
 
 CREATE FUNCTION public.enforce_deployment_rules() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     AS $$
 DECLARE
@@ -340,40 +499,50 @@ DECLARE
     v_env_name TEXT;
     v_env_type TEXT;
     v_total BIGINT;
-    v_becomes_active BOOLEAN;
+    v_becomes_serving BOOLEAN;
 BEGIN
-    IF NEW.status <> 'active' THEN
+    IF TG_TABLE_SCHEMA <> 'public' OR TG_TABLE_NAME <> 'deployments' OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' THEN
+        RAISE EXCEPTION 'enforce_deployment_rules guards public.deployments only, not %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.status IS NULL OR NEW.status NOT IN ('active', 'degraded') THEN
         RETURN NEW;
     END IF;
-    v_becomes_active := TG_OP = 'INSERT'
-        OR OLD.status <> 'active'
-        OR OLD.version_id <> NEW.version_id
-        OR OLD.environment_id <> NEW.environment_id;
+    v_becomes_serving := TG_OP = 'INSERT'
+        OR OLD.status IS NULL OR OLD.status NOT IN ('active', 'degraded')
+        OR (OLD.status = 'degraded' AND NEW.status = 'active')
+        OR OLD.version_id IS DISTINCT FROM NEW.version_id
+        OR OLD.environment_id IS DISTINCT FROM NEW.environment_id;
 
     -- FOR SHARE: a concurrent archive of the version, or a change of the
     -- model's compliance flag or of the environment's type, waits for this
     -- transaction or is seen by it.
     SELECT m.model_id, m.model_name, COALESCE(m.compliance_required, FALSE), mv.semver, mv.status
       INTO v_model_id, v_model_name, v_compliance, v_semver, v_version_status
-      FROM model_versions mv JOIN models m ON m.model_id = mv.model_id
+      FROM public.model_versions mv JOIN public.models m ON m.model_id = mv.model_id
      WHERE mv.version_id = NEW.version_id
        FOR SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'deployment names version %, which does not exist', NEW.version_id
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'deployments_version_id_fkey', TABLE = 'deployments';
+    END IF;
     SELECT e.environment_name, e.environment_type INTO v_env_name, v_env_type
-      FROM environments e WHERE e.environment_id = NEW.environment_id
+      FROM public.environments e WHERE e.environment_id = NEW.environment_id
        FOR SHARE;
-    IF v_model_id IS NULL OR v_env_name IS NULL THEN
-        RETURN NEW;  -- the foreign keys report it
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'deployment names environment %, which does not exist', NEW.environment_id
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'deployments_environment_id_fkey', TABLE = 'deployments';
     END IF;
 
-    IF v_becomes_active AND v_version_status IN ('deprecated', 'archived') THEN
+    IF v_becomes_serving AND v_version_status IN ('deprecated', 'archived') THEN
         RAISE EXCEPTION 'model % version % is %: it cannot get an active deployment', v_model_name, v_semver, v_version_status
             USING ERRCODE = 'check_violation', CONSTRAINT = 'deployment_of_retired_version', TABLE = 'deployments';
     END IF;
 
-    IF v_becomes_active AND v_env_type = 'production' AND v_compliance THEN
+    IF v_becomes_serving AND v_env_type = 'production' AND v_compliance THEN
         -- FOR SHARE holds the approval until this transaction ends, so a
         -- concurrent revocation waits for it or is seen by it.
-        PERFORM 1 FROM approvals a
+        PERFORM 1 FROM public.approvals a
           WHERE a.version_id = NEW.version_id
             AND a.approval_type = 'compliance'
             AND a.status = 'approved'
@@ -386,17 +555,18 @@ BEGIN
         END IF;
     END IF;
 
-    INSERT INTO deployment_traffic_locks AS l (model_id, environment_id)
+    INSERT INTO public.deployment_traffic_locks AS l (model_id, environment_id)
     VALUES (v_model_id, NEW.environment_id)
     ON CONFLICT (model_id, environment_id) DO UPDATE SET last_change_at = now();
 
     -- A NULL traffic_percentage (the column allows it) counts as all of it.
     SELECT COALESCE(sum(COALESCE(d.traffic_percentage, 100)), 0) INTO v_total
-      FROM deployments d JOIN model_versions mv ON mv.version_id = d.version_id
+      FROM public.deployments d JOIN public.model_versions mv ON mv.version_id = d.version_id
      WHERE mv.model_id = v_model_id
        AND d.environment_id = NEW.environment_id
-       AND d.status = 'active'
-       AND d.deployment_id <> NEW.deployment_id;
+       AND d.status IN ('active', 'degraded')
+       AND d.deployment_id IS DISTINCT FROM NEW.deployment_id
+       AND (TG_OP = 'INSERT' OR d.deployment_id IS DISTINCT FROM OLD.deployment_id);
     IF v_total + COALESCE(NEW.traffic_percentage, 100) > 100 THEN
         RAISE EXCEPTION 'model % would have % percent active traffic in environment % (at most 100)',
             v_model_name, v_total + COALESCE(NEW.traffic_percentage, 100), v_env_name
@@ -408,11 +578,120 @@ $$;
 
 
 --
+-- Name: enforce_environment_governance(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.enforce_environment_governance() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_model TEXT;
+    v_semver TEXT;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF OLD.environment_type = 'production' AND NOT public.registry_admin_or_owner(TG_RELID) THEN
+            RAISE EXCEPTION 'environment % is a production environment: deleting it needs registry_admin', OLD.environment_name
+                USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'governance_needs_admin', TABLE = 'environments';
+        END IF;
+        RETURN OLD;
+    END IF;
+    IF NEW.environment_type IS NOT DISTINCT FROM OLD.environment_type THEN
+        RETURN NEW;
+    END IF;
+    IF NOT public.registry_admin_or_owner(TG_RELID) THEN
+        RAISE EXCEPTION 'environment %: changing its type from % to % needs registry_admin',
+            OLD.environment_name, OLD.environment_type, NEW.environment_type
+            USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'governance_needs_admin', TABLE = 'environments';
+    END IF;
+    IF NEW.environment_type = 'production' THEN
+        SELECT m.model_name, mv.semver INTO v_model, v_semver
+          FROM public.deployments d
+          JOIN public.model_versions mv ON mv.version_id = d.version_id
+          JOIN public.models m ON m.model_id = mv.model_id
+         WHERE d.environment_id = OLD.environment_id
+           AND d.status IN ('active', 'degraded')
+           AND COALESCE(m.compliance_required, FALSE)
+           AND NOT EXISTS (
+               SELECT 1 FROM public.approvals a
+                WHERE a.version_id = d.version_id AND a.approval_type = 'compliance' AND a.status = 'approved'
+                  AND (a.expires_at IS NULL OR a.expires_at > clock_timestamp()))
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'environment % cannot become a production environment: model % version % serves there without an approved, unexpired compliance approval',
+                OLD.environment_name, v_model, v_semver
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'deployment_requires_approval', TABLE = 'environments';
+        END IF;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: enforce_model_governance(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.enforce_model_governance() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_semver TEXT;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF COALESCE(NEW.compliance_required, FALSE) < COALESCE(OLD.compliance_required, FALSE)
+           AND NOT public.registry_admin_or_owner(TG_RELID) THEN
+            RAISE EXCEPTION 'model %: turning compliance_required off needs registry_admin', OLD.model_name
+                USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'governance_needs_admin', TABLE = 'models';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NOT public.registry_admin_or_owner(TG_RELID) THEN
+        IF COALESCE(OLD.compliance_required, FALSE) THEN
+            RAISE EXCEPTION 'model % requires compliance approval: deleting it needs registry_admin', OLD.model_name
+                USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'governance_needs_admin', TABLE = 'models';
+        END IF;
+        SELECT v.semver INTO v_semver FROM public.model_versions v
+         WHERE v.model_id = OLD.model_id AND public.version_has_history(v.version_id, v.status)
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'model %: version % has a history (past registered, a decided approval or an alias): deleting the model needs registry_admin',
+                OLD.model_name, v_semver
+                USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'governance_needs_admin', TABLE = 'models';
+        END IF;
+    END IF;
+    RETURN OLD;
+END;
+$$;
+
+
+--
+-- Name: enforce_version_history(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.enforce_version_history() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT public.registry_admin_or_owner(TG_RELID) AND public.version_has_history(OLD.version_id, OLD.status) THEN
+        RAISE EXCEPTION 'version % is %, or has a decided approval or an alias period: it is kept (archive it); deleting it needs registry_admin',
+            OLD.semver, OLD.status
+            USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'governance_needs_admin', TABLE = 'model_versions';
+    END IF;
+    RETURN OLD;
+END;
+$$;
+
+
+--
 -- Name: enforce_version_lifecycle(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.enforce_version_lifecycle() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -455,19 +734,32 @@ $$;
 
 CREATE FUNCTION public.keep_alias_history() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        IF pg_trigger_depth() < 2 THEN
+        IF EXISTS (SELECT 1 FROM public.model_versions v WHERE v.version_id = OLD.version_id)
+           AND EXISTS (SELECT 1 FROM public.models m WHERE m.model_id = OLD.model_id) THEN
             RAISE EXCEPTION 'alias history is kept: remove the alias (ModelAliasRemove) instead of deleting its rows'
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
         RETURN OLD;
     END IF;
+    IF TG_OP = 'INSERT' THEN
+        -- An empty range has no lower bound: valid_from's NOT NULL reports it.
+        IF lower(NEW.valid_during) IS NOT NULL
+           AND (NOT upper_inf(NEW.valid_during) OR lower(NEW.valid_during) < now()) THEN
+            RAISE EXCEPTION 'alias history is kept: a period starts now and is open (move_model_alias), it cannot be back-dated or closed in advance'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        NEW.set_by := public.registry_actor();
+        RETURN NEW;
+    END IF;
     IF NOT upper_inf(OLD.valid_during)
-       OR lower(NEW.valid_during) <> lower(OLD.valid_during)
+       OR lower(NEW.valid_during) IS DISTINCT FROM lower(OLD.valid_during)
+       OR upper_inf(NEW.valid_during) OR upper(NEW.valid_during) > clock_timestamp()
        OR (NEW.model_id, NEW.alias, NEW.version_id, NEW.set_by) IS DISTINCT FROM (OLD.model_id, OLD.alias, OLD.version_id, OLD.set_by) THEN
-        RAISE EXCEPTION 'alias history is kept: a period can only be closed'
+        RAISE EXCEPTION 'alias history is kept: a period can only be closed, at a moment already past'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
@@ -481,6 +773,7 @@ $$;
 
 CREATE FUNCTION public.link_user() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     row_json JSONB := to_jsonb(NEW);
@@ -501,6 +794,20 @@ $$;
 COMMENT ON FUNCTION public.link_user() IS 'Links a text "who" column to users: link_user(text_column, id_column)';
 
 
+--
+-- Name: registry_actor(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.registry_actor() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT CASE WHEN current_setting('registry.actor_scope', TRUE) = public.registry_transaction_token()
+                THEN COALESCE(NULLIF(current_setting('registry.actor', TRUE), ''), session_user::text)
+                ELSE session_user::text END
+$$;
+
+
 SET default_table_access_method = heap;
 
 --
@@ -515,7 +822,7 @@ CREATE TABLE public.model_aliases (
     valid_during tstzrange DEFAULT tstzrange(clock_timestamp(), NULL::timestamp with time zone) NOT NULL,
     valid_from timestamp with time zone GENERATED ALWAYS AS (lower(valid_during)) STORED NOT NULL,
     valid_until timestamp with time zone GENERATED ALWAYS AS (upper(valid_during)) STORED,
-    set_by text DEFAULT COALESCE(NULLIF(current_setting('registry.actor'::text, true), ''::text), (SESSION_USER)::text) NOT NULL,
+    set_by text DEFAULT public.registry_actor() NOT NULL,
     CONSTRAINT valid_alias CHECK ((alias ~ '^[a-z][a-z0-9_-]{0,62}$'::text))
 );
 
@@ -539,31 +846,43 @@ COMMENT ON COLUMN public.model_aliases.valid_during IS 'When the alias pointed a
 --
 
 CREATE FUNCTION public.move_model_alias(p_model_id uuid, p_alias text, p_version_id uuid) RETURNS public.model_aliases
-    LANGUAGE plpgsql
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
 DECLARE
-    current_row model_aliases;
-    new_row model_aliases;
+    current_row public.model_aliases;
+    new_row public.model_aliases;
     moved_at TIMESTAMP WITH TIME ZONE;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended('model_alias:' || p_model_id || ':' || p_alias, 0));
+    -- model_aliases' own CHECK and foreign key, reported before the lock
+    -- row is written (an alias too long for the lock's index would fail there).
+    IF p_alias IS NULL OR p_alias !~ '^[a-z][a-z0-9_-]{0,62}$' THEN
+        RAISE EXCEPTION 'new row for relation "model_aliases" violates check constraint "valid_alias"'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'valid_alias', TABLE = 'model_aliases';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM public.models m WHERE m.model_id = p_model_id) THEN
+        RAISE EXCEPTION 'insert or update on table "model_aliases" violates foreign key constraint "model_aliases_model_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'model_aliases_model_id_fkey', TABLE = 'model_aliases';
+    END IF;
+    INSERT INTO public.model_alias_locks AS l (model_id, alias) VALUES (p_model_id, p_alias)
+    ON CONFLICT (model_id, alias) DO UPDATE SET last_change_at = clock_timestamp();
     moved_at := clock_timestamp();
-    SELECT * INTO current_row FROM model_aliases
-     WHERE model_id = p_model_id AND alias = p_alias AND upper_inf(valid_during)
+    SELECT * INTO current_row FROM public.model_aliases a
+     WHERE a.model_id = p_model_id AND a.alias = p_alias AND upper_inf(a.valid_during)
        FOR UPDATE;
     IF FOUND AND current_row.version_id = p_version_id THEN
         RETURN current_row;
     END IF;
     IF FOUND THEN
-        UPDATE model_aliases SET valid_during = tstzrange(lower(valid_during), moved_at)
-         WHERE alias_id = current_row.alias_id;
+        UPDATE public.model_aliases a SET valid_during = tstzrange(lower(a.valid_during), moved_at)
+         WHERE a.alias_id = current_row.alias_id;
     END IF;
-    INSERT INTO model_aliases (model_id, alias, version_id, valid_during)
-    VALUES (p_model_id, p_alias, p_version_id, tstzrange(moved_at, NULL))
+    INSERT INTO public.model_aliases (model_id, alias, version_id, valid_during, set_by)
+    VALUES (p_model_id, p_alias, p_version_id, tstzrange(moved_at, NULL), public.registry_actor())
     RETURNING * INTO new_row;
     RETURN new_row;
 END;
-$$;
+$_$;
 
 
 --
@@ -572,6 +891,7 @@ $$;
 
 CREATE FUNCTION public.refuse_audit_change() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP
@@ -581,14 +901,23 @@ $$;
 
 
 --
--- Name: registry_actor(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: registry_admin_or_owner(regclass); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.registry_actor() RETURNS text
+CREATE FUNCTION public.registry_admin_or_owner(rel regclass) RETURNS boolean
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-    SELECT COALESCE(NULLIF(current_setting('registry.actor', TRUE), ''), session_user::text)
+    SELECT pg_has_role(current_user, 'registry_admin', 'USAGE')
+        OR pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = rel), 'USAGE')
 $$;
+
+
+--
+-- Name: FUNCTION registry_admin_or_owner(rel regclass); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.registry_admin_or_owner(rel regclass) IS 'Whether the current role is registry_admin or owns the table: who may lower governance';
 
 
 --
@@ -597,10 +926,11 @@ $$;
 
 CREATE FUNCTION public.registry_index_usage() RETURNS TABLE(table_name text, index_name text, idx_scan bigint, idx_tup_read bigint, idx_tup_fetch bigint)
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     SELECT relname::text, indexrelname::text, idx_scan, idx_tup_read, idx_tup_fetch
     FROM pg_stat_user_indexes
-    WHERE schemaname = current_schema()
+    WHERE schemaname = 'public'
 $$;
 
 
@@ -617,10 +947,11 @@ COMMENT ON FUNCTION public.registry_index_usage() IS 'Part 6.1: how often each i
 
 CREATE FUNCTION public.registry_sequential_scans() RETURNS TABLE(table_name text, seq_scan bigint, seq_tup_read bigint, avg_rows_per_scan bigint)
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     SELECT relname::text, seq_scan, seq_tup_read, seq_tup_read / seq_scan
     FROM pg_stat_user_tables
-    WHERE schemaname = current_schema() AND seq_scan > 0
+    WHERE schemaname = 'public' AND seq_scan > 0
 $$;
 
 
@@ -632,16 +963,39 @@ COMMENT ON FUNCTION public.registry_sequential_scans() IS 'Part 6.1: tables read
 
 
 --
+-- Name: registry_set_actor(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.registry_set_actor(actor text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM set_config('registry.actor_scope', public.registry_transaction_token(), true);
+    RETURN set_config('registry.actor', COALESCE(actor, ''), true);
+END;
+$$;
+
+
+--
+-- Name: FUNCTION registry_set_actor(actor text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.registry_set_actor(actor text) IS 'Names who acts in this transaction (the audit actor); the only way registry.actor counts';
+
+
+--
 -- Name: registry_table_sizes(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.registry_table_sizes() RETURNS TABLE(table_name text, total_bytes bigint, table_bytes bigint, index_bytes bigint)
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     SELECT c.relname::text, pg_total_relation_size(c.oid), pg_relation_size(c.oid),
            pg_total_relation_size(c.oid) - pg_relation_size(c.oid)
     FROM pg_class c
-    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
 $$;
 
 
@@ -653,20 +1007,46 @@ COMMENT ON FUNCTION public.registry_table_sizes() IS 'Part 6.3: table and index 
 
 
 --
+-- Name: registry_transaction_token(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.registry_transaction_token() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT pg_backend_pid()::text || ':' || (extract(epoch FROM now()) * 1000000)::bigint::text
+$$;
+
+
+--
+-- Name: FUNCTION registry_transaction_token(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.registry_transaction_token() IS 'Names the current transaction: backend pid and start time in microseconds';
+
+
+--
 -- Name: remove_model_alias(uuid, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.remove_model_alias(p_model_id uuid, p_alias text) RETURNS SETOF public.model_aliases
-    LANGUAGE plpgsql
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended('model_alias:' || p_model_id || ':' || p_alias, 0));
+    -- An alias that cannot exist names nothing: nothing to lock or close.
+    IF p_alias IS NULL OR p_alias !~ '^[a-z][a-z0-9_-]{0,62}$'
+       OR NOT EXISTS (SELECT 1 FROM public.models m WHERE m.model_id = p_model_id) THEN
+        RETURN;
+    END IF;
+    INSERT INTO public.model_alias_locks AS l (model_id, alias) VALUES (p_model_id, p_alias)
+    ON CONFLICT (model_id, alias) DO UPDATE SET last_change_at = clock_timestamp();
     RETURN QUERY
-    UPDATE model_aliases SET valid_during = tstzrange(lower(valid_during), clock_timestamp())
-     WHERE model_id = p_model_id AND alias = p_alias AND upper_inf(valid_during)
+    UPDATE public.model_aliases a SET valid_during = tstzrange(lower(a.valid_during), clock_timestamp())
+     WHERE a.model_id = p_model_id AND a.alias = p_alias AND upper_inf(a.valid_during)
     RETURNING *;
 END;
-$$;
+$_$;
 
 
 --
@@ -675,6 +1055,7 @@ $$;
 
 CREATE FUNCTION public.semver_sort_key(version text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
     SELECT lpad(m[1], 9, '0') || '.' || lpad(m[2], 9, '0') || '.' || lpad(m[3], 9, '0')
            || COALESCE('-' || m[4], '~')
@@ -695,6 +1076,7 @@ COMMENT ON FUNCTION public.semver_sort_key(version text) IS 'Sort key giving sem
 
 CREATE FUNCTION public.update_updated_at_column() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     NEW.updated_at = NOW();
@@ -716,6 +1098,7 @@ COMMENT ON FUNCTION public.update_updated_at_column() IS 'Automatically update u
 
 CREATE FUNCTION public.user_id_for(who text) RETURNS uuid
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$ SELECT user_id FROM users WHERE username = who OR email = who LIMIT 1 $$;
 
 
@@ -727,11 +1110,33 @@ COMMENT ON FUNCTION public.user_id_for(who text) IS 'User whose username or emai
 
 
 --
+-- Name: version_has_history(uuid, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.version_has_history(p_version_id uuid, p_status text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT p_status IS DISTINCT FROM 'registered'
+        OR EXISTS (SELECT 1 FROM public.approvals a WHERE a.version_id = p_version_id AND a.status <> 'pending')
+        OR EXISTS (SELECT 1 FROM public.model_aliases ma WHERE ma.version_id = p_version_id)
+$$;
+
+
+--
+-- Name: FUNCTION version_has_history(p_version_id uuid, p_status text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.version_has_history(p_version_id uuid, p_status text) IS 'Whether a version left registered, has a decided approval or an alias period';
+
+
+--
 -- Name: version_status_rank(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.version_status_rank(status text) RETURNS integer
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     SELECT array_position(ARRAY['registered', 'validated', 'deployed', 'deprecated', 'archived'], status)
 $$;
@@ -829,6 +1234,79 @@ CREATE TABLE public.audit_log_default (
     old_row jsonb,
     new_row jsonb,
     CONSTRAINT valid_audit_action CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text, 'TRUNCATE'::text])))
+);
+
+
+--
+-- Name: audit_retention; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_retention (
+    retention_id bigint NOT NULL,
+    retired_at timestamp with time zone DEFAULT now() NOT NULL,
+    month_start date NOT NULL,
+    audit_ids int8multirange NOT NULL,
+    row_count bigint NOT NULL,
+    actor text DEFAULT public.registry_actor() NOT NULL,
+    db_user text DEFAULT SESSION_USER NOT NULL
+);
+
+
+--
+-- Name: TABLE audit_retention; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.audit_retention IS 'Months of audit_log retired on purpose, with the audit ids they held';
+
+
+--
+-- Name: audit_retention_retention_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_retention ALTER COLUMN retention_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_retention_retention_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: audit_seals; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_seals (
+    seal_id bigint NOT NULL,
+    sealed_at timestamp with time zone DEFAULT now() NOT NULL,
+    up_to_id bigint NOT NULL,
+    head_id bigint,
+    head_hash bytea,
+    sealed bigint NOT NULL,
+    actor text DEFAULT public.registry_actor() NOT NULL,
+    db_user text DEFAULT SESSION_USER NOT NULL
+);
+
+
+--
+-- Name: TABLE audit_seals; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.audit_seals IS 'Every audit_seal: its horizon, the head it left and who sealed';
+
+
+--
+-- Name: audit_seals_seal_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_seals ALTER COLUMN seal_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_seals_seal_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 
@@ -1042,6 +1520,24 @@ CREATE TABLE public.experiments (
 --
 
 COMMENT ON TABLE public.experiments IS 'Named groups of related training runs';
+
+
+--
+-- Name: model_alias_locks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.model_alias_locks (
+    model_id uuid NOT NULL,
+    alias text NOT NULL,
+    last_change_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE model_alias_locks; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.model_alias_locks IS 'Serializes moves of one alias of a model';
 
 
 --
@@ -1401,7 +1897,7 @@ COMMENT ON COLUMN public.users.username IS 'Login name; matches the text columns
 -- Name: vw_latest_model_versions; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.vw_latest_model_versions AS
+CREATE VIEW public.vw_latest_model_versions WITH (security_invoker='true') AS
  SELECT m.model_id,
     m.model_name,
     m.display_name AS model_display_name,
@@ -1435,7 +1931,7 @@ COMMENT ON VIEW public.vw_latest_model_versions IS 'Latest non-archived version 
 -- Name: vw_production_deployments; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.vw_production_deployments AS
+CREATE VIEW public.vw_production_deployments WITH (security_invoker='true') AS
  SELECT m.model_name,
     m.display_name AS model_display_name,
     mv.semver,
@@ -1509,6 +2005,22 @@ ALTER TABLE ONLY public.audit_log_default
 
 
 --
+-- Name: audit_retention audit_retention_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_retention
+    ADD CONSTRAINT audit_retention_pkey PRIMARY KEY (retention_id);
+
+
+--
+-- Name: audit_seals audit_seals_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_seals
+    ADD CONSTRAINT audit_seals_pkey PRIMARY KEY (seal_id);
+
+
+--
 -- Name: dataset_tags dataset_tags_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1578,6 +2090,14 @@ ALTER TABLE ONLY public.experiments
 
 ALTER TABLE ONLY public.experiments
     ADD CONSTRAINT experiments_pkey PRIMARY KEY (experiment_id);
+
+
+--
+-- Name: model_alias_locks model_alias_locks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_alias_locks
+    ADD CONSTRAINT model_alias_locks_pkey PRIMARY KEY (model_id, alias);
 
 
 --
@@ -1866,6 +2386,13 @@ CREATE INDEX idx_deployments_deployed_by_user ON public.deployments USING btree 
 
 
 --
+-- Name: idx_deployments_serving; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_deployments_serving ON public.deployments USING btree (environment_id, version_id) WHERE (status = ANY (ARRAY['active'::text, 'degraded'::text]));
+
+
+--
 -- Name: idx_deployments_status; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2079,14 +2606,14 @@ ALTER INDEX public.idx_audit_log_tx_time ATTACH PARTITION public.audit_log_defau
 -- Name: model_aliases alias_history; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER alias_history BEFORE DELETE OR UPDATE ON public.model_aliases FOR EACH ROW EXECUTE FUNCTION public.keep_alias_history();
+CREATE TRIGGER alias_history BEFORE INSERT OR DELETE OR UPDATE ON public.model_aliases FOR EACH ROW EXECUTE FUNCTION public.keep_alias_history();
 
 
 --
 -- Name: approvals approval_history; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER approval_history BEFORE UPDATE ON public.approvals FOR EACH ROW EXECUTE FUNCTION public.enforce_approval_history();
+CREATE TRIGGER approval_history BEFORE DELETE OR UPDATE ON public.approvals FOR EACH ROW EXECUTE FUNCTION public.enforce_approval_history();
 
 
 --
@@ -2335,6 +2862,34 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log_default
 
 
 --
+-- Name: audit_retention audit_retention_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_retention_append_only BEFORE DELETE OR UPDATE ON public.audit_retention FOR EACH ROW EXECUTE FUNCTION public.refuse_audit_change();
+
+
+--
+-- Name: audit_retention audit_retention_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_retention_no_truncate BEFORE TRUNCATE ON public.audit_retention FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_audit_change();
+
+
+--
+-- Name: audit_seals audit_seals_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_seals_append_only BEFORE DELETE OR UPDATE ON public.audit_seals FOR EACH ROW EXECUTE FUNCTION public.refuse_audit_change();
+
+
+--
+-- Name: audit_seals audit_seals_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_seals_no_truncate BEFORE TRUNCATE ON public.audit_seals FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_audit_change();
+
+
+--
 -- Name: approvals audit_truncate; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2552,6 +3107,13 @@ CREATE TRIGGER deployment_rules BEFORE INSERT OR UPDATE OF status, version_id, e
 
 
 --
+-- Name: environments environment_governance; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER environment_governance BEFORE DELETE OR UPDATE OF environment_type ON public.environments FOR EACH ROW EXECUTE FUNCTION public.enforce_environment_governance();
+
+
+--
 -- Name: approvals link_approvals_requested_by; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2587,10 +3149,24 @@ CREATE TRIGGER link_models_created_by BEFORE INSERT OR UPDATE OF created_by ON p
 
 
 --
+-- Name: models model_governance; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER model_governance BEFORE DELETE OR UPDATE OF compliance_required ON public.models FOR EACH ROW EXECUTE FUNCTION public.enforce_model_governance();
+
+
+--
 -- Name: models update_models_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER update_models_updated_at BEFORE UPDATE ON public.models FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+
+--
+-- Name: model_versions version_history; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER version_history BEFORE DELETE ON public.model_versions FOR EACH ROW EXECUTE FUNCTION public.enforce_version_history();
 
 
 --
@@ -2694,6 +3270,14 @@ ALTER TABLE ONLY public.experiments
 
 ALTER TABLE ONLY public.experiments
     ADD CONSTRAINT experiments_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.models(model_id) ON DELETE CASCADE;
+
+
+--
+-- Name: model_alias_locks model_alias_locks_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_alias_locks
+    ADD CONSTRAINT model_alias_locks_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.models(model_id) ON DELETE CASCADE;
 
 
 --
@@ -2825,4 +3409,8 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20251023001200'),
     ('20251023001300'),
     ('20251023001400'),
-    ('20251023001500');
+    ('20251023001500'),
+    ('20251023001600'),
+    ('20251023001700'),
+    ('20251023001800'),
+    ('20251023001900');

@@ -36,8 +36,20 @@ SELECT s.sealed::bigint AS sealed, COALESCE(s.head_id, 0)::bigint AS head_id, s.
 FROM audit_seal(@up_to_id::bigint) AS s;
 
 -- name: AuditVerify :many
--- The first broken link of the chain, or no row when it holds.
-SELECT v.audit_id::bigint AS audit_id, v.problem::text AS problem FROM audit_verify() AS v;
+-- Every disagreement between the trail and the chain, as ranges of audit
+-- ids (audit_id to last_id, row_count ids) with one problem each, in id
+-- order; no row when they agree.
+SELECT v.audit_id::bigint AS audit_id, v.problem::text AS problem,
+       v.last_id::bigint AS last_id, v.row_count::bigint AS row_count
+FROM audit_verify() AS v;
+
+-- name: AuditTrailStatus :one
+-- What the trail holds (for a client about to drop it, mlreg migrate down):
+-- audit rows, chain links, the head id, rows not sealed yet, seals made and
+-- rows retired on purpose.
+SELECT s.audit_rows::bigint AS audit_rows, s.sealed_links::bigint AS sealed_links, s.head_id::bigint AS head_id,
+       s.unsealed_rows::bigint AS unsealed_rows, s.seals::bigint AS seals, s.retired_rows::bigint AS retired_rows
+FROM audit_trail_status() AS s;
 
 -- name: AuditChainSummary :one
 -- What verify covered: the sealed links from the oldest audit row kept, and

@@ -95,9 +95,9 @@ func TestAuditSnapshotWaitsForOpenTransactions(t *testing.T) {
 	}
 }
 
-// TestAuditAddPartitions creates the monthly partitions ahead, skipping the
-// current month whose rows (the fixture's) are in the default partition,
-// and creates nothing the second time.
+// TestAuditAddPartitions creates this month's partition and the next two;
+// this month's rows (the fixture's) move to it out of the default partition.
+// It creates nothing the second time.
 func TestAuditAddPartitions(t *testing.T) {
 	t.Parallel()
 	ctx, pool, q, _ := setup(t)
@@ -120,9 +120,14 @@ func TestAuditAddPartitions(t *testing.T) {
 	var now time.Time
 	must(t, pool.QueryRow(ctx, "SELECT now()").Scan(&now))
 	month := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
-	want := []string{"audit_log_" + month.AddDate(0, 1, 0).Format("2006_01"), "audit_log_" + month.AddDate(0, 2, 0).Format("2006_01")}
+	want := []string{"audit_log_" + month.Format("2006_01"), "audit_log_" + month.AddDate(0, 1, 0).Format("2006_01"), "audit_log_" + month.AddDate(0, 2, 0).Format("2006_01")}
 	if !equal(parts, want) {
-		t.Errorf("partitions = %v, want %v (this month's rows are in the default partition)", parts, want)
+		t.Errorf("partitions = %v, want %v", parts, want)
+	}
+	var left int
+	must(t, pool.QueryRow(ctx, "SELECT count(*) FROM audit_log_default").Scan(&left))
+	if left != 0 {
+		t.Errorf("audit_log_default keeps %d rows of this month", left)
 	}
 	if again := res(q.AuditAddPartitions(ctx, 3)).must(t); again != 0 {
 		t.Errorf("second AuditAddPartitions(3) created %d", again)

@@ -1,6 +1,8 @@
 -- name: SessionSetActor :exec
--- Names who acts in this transaction (registry.actor), for the audit trail.
-SELECT set_config('registry.actor', @actor::text, true);
+-- Names who acts in this transaction, for the audit trail: registry.actor,
+-- set by registry_set_actor(), which ties it to this transaction (a
+-- registry.actor set any other way is ignored).
+SELECT registry_set_actor(@actor::text);
 
 -- name: Ping :one
 -- The cheapest round trip there is: the floor `mlreg bench` measures

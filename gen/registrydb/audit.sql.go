@@ -173,6 +173,38 @@ func (q *Queries) AuditSnapshotXmax(ctx context.Context) (int64, error) {
 	return xmax, err
 }
 
+const auditTrailStatus = `-- name: AuditTrailStatus :one
+SELECT s.audit_rows::bigint AS audit_rows, s.sealed_links::bigint AS sealed_links, s.head_id::bigint AS head_id,
+       s.unsealed_rows::bigint AS unsealed_rows, s.seals::bigint AS seals, s.retired_rows::bigint AS retired_rows
+FROM audit_trail_status() AS s
+`
+
+type AuditTrailStatusRow struct {
+	AuditRows    int64 `json:"audit_rows"`
+	SealedLinks  int64 `json:"sealed_links"`
+	HeadID       int64 `json:"head_id"`
+	UnsealedRows int64 `json:"unsealed_rows"`
+	Seals        int64 `json:"seals"`
+	RetiredRows  int64 `json:"retired_rows"`
+}
+
+// What the trail holds (for a client about to drop it, mlreg migrate down):
+// audit rows, chain links, the head id, rows not sealed yet, seals made and
+// rows retired on purpose.
+func (q *Queries) AuditTrailStatus(ctx context.Context) (AuditTrailStatusRow, error) {
+	row := q.db.QueryRow(ctx, auditTrailStatus)
+	var i AuditTrailStatusRow
+	err := row.Scan(
+		&i.AuditRows,
+		&i.SealedLinks,
+		&i.HeadID,
+		&i.UnsealedRows,
+		&i.Seals,
+		&i.RetiredRows,
+	)
+	return i, err
+}
+
 const auditTransactionsFinishedBefore = `-- name: AuditTransactionsFinishedBefore :one
 SELECT audit_transactions_finished_before($1::bigint)::boolean AS finished
 `
@@ -187,15 +219,21 @@ func (q *Queries) AuditTransactionsFinishedBefore(ctx context.Context, xmax int6
 }
 
 const auditVerify = `-- name: AuditVerify :many
-SELECT v.audit_id::bigint AS audit_id, v.problem::text AS problem FROM audit_verify() AS v
+SELECT v.audit_id::bigint AS audit_id, v.problem::text AS problem,
+       v.last_id::bigint AS last_id, v.row_count::bigint AS row_count
+FROM audit_verify() AS v
 `
 
 type AuditVerifyRow struct {
-	AuditID int64  `json:"audit_id"`
-	Problem string `json:"problem"`
+	AuditID  int64  `json:"audit_id"`
+	Problem  string `json:"problem"`
+	LastID   int64  `json:"last_id"`
+	RowCount int64  `json:"row_count"`
 }
 
-// The first broken link of the chain, or no row when it holds.
+// Every disagreement between the trail and the chain, as ranges of audit
+// ids (audit_id to last_id, row_count ids) with one problem each, in id
+// order; no row when they agree.
 func (q *Queries) AuditVerify(ctx context.Context) ([]AuditVerifyRow, error) {
 	rows, err := q.db.Query(ctx, auditVerify)
 	if err != nil {
@@ -205,7 +243,12 @@ func (q *Queries) AuditVerify(ctx context.Context) ([]AuditVerifyRow, error) {
 	items := []AuditVerifyRow{}
 	for rows.Next() {
 		var i AuditVerifyRow
-		if err := rows.Scan(&i.AuditID, &i.Problem); err != nil {
+		if err := rows.Scan(
+			&i.AuditID,
+			&i.Problem,
+			&i.LastID,
+			&i.RowCount,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

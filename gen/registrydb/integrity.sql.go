@@ -11,12 +11,12 @@ import (
 
 const integrityActiveDeploymentsOfRetiredVersions = `-- name: IntegrityActiveDeploymentsOfRetiredVersions :many
 SELECT (m.model_name || ' ' || mv.semver || ' in ' || e.environment_name)::text AS subject,
-       ('version is ' || mv.status || ' but deployment ' || d.deployment_id || ' is active')::text AS detail
+       ('version is ' || mv.status || ' but deployment ' || d.deployment_id || ' is ' || d.status)::text AS detail
 FROM deployments d
 JOIN environments e ON e.environment_id = d.environment_id
 JOIN model_versions mv ON mv.version_id = d.version_id
 JOIN models m ON m.model_id = mv.model_id
-WHERE d.status = 'active' AND mv.status IN ('deprecated', 'archived')
+WHERE d.status IN ('active', 'degraded') AND mv.status IN ('deprecated', 'archived')
 ORDER BY m.model_name, mv.semver_key, e.environment_name
 `
 
@@ -49,7 +49,7 @@ const integrityActiveDeploymentsWithoutEnvironment = `-- name: IntegrityActiveDe
 SELECT ('deployment ' || d.deployment_id)::text AS subject,
        ('environment ' || d.environment_id || ' does not exist')::text AS detail
 FROM deployments d
-WHERE d.status = 'active'
+WHERE d.status IN ('active', 'degraded')
   AND NOT EXISTS (SELECT 1 FROM environments e WHERE e.environment_id = d.environment_id)
 ORDER BY d.deployment_id
 `
@@ -301,7 +301,7 @@ JOIN run_datasets rd ON rd.dataset_id = d.dataset_id
 JOIN training_runs tr ON tr.run_id = rd.run_id
 JOIN model_versions mv ON mv.version_id = tr.version_id
 JOIN models m ON m.model_id = mv.model_id
-JOIN deployments dep ON dep.version_id = mv.version_id AND dep.status = 'active'
+JOIN deployments dep ON dep.version_id = mv.version_id AND dep.status IN ('active', 'degraded')
 JOIN environments e ON e.environment_id = dep.environment_id AND e.environment_type = 'production'
 WHERE d.contains_pii
 ORDER BY 1, 2
@@ -415,7 +415,7 @@ FROM deployments d
 JOIN environments e ON e.environment_id = d.environment_id
 JOIN model_versions mv ON mv.version_id = d.version_id
 JOIN models m ON m.model_id = mv.model_id
-WHERE d.status = 'active'
+WHERE d.status IN ('active', 'degraded')
 GROUP BY m.model_name, e.environment_name
 HAVING SUM(COALESCE(d.traffic_percentage, 100)) > 100
 ORDER BY 1
@@ -453,7 +453,7 @@ FROM deployments d
 JOIN environments e ON e.environment_id = d.environment_id
 JOIN model_versions mv ON mv.version_id = d.version_id
 JOIN models m ON m.model_id = mv.model_id
-WHERE d.status = 'active' AND e.environment_type = 'production' AND m.compliance_required
+WHERE d.status IN ('active', 'degraded') AND e.environment_type = 'production' AND m.compliance_required
   AND NOT EXISTS (
       SELECT 1 FROM approvals a
       WHERE a.version_id = mv.version_id AND a.approval_type = 'compliance'
@@ -466,8 +466,8 @@ type IntegrityUnapprovedProductionDeploymentsRow struct {
 	Detail  string `json:"detail"`
 }
 
-// Active production deployments of compliance-required models lacking an
-// approved compliance approval that has not expired.
+// Serving (active or degraded) production deployments of compliance-required
+// models lacking an approved compliance approval that has not expired.
 func (q *Queries) IntegrityUnapprovedProductionDeployments(ctx context.Context) ([]IntegrityUnapprovedProductionDeploymentsRow, error) {
 	rows, err := q.db.Query(ctx, integrityUnapprovedProductionDeployments)
 	if err != nil {

@@ -79,6 +79,29 @@ type AuditLogDefault struct {
 	NewRow json.RawMessage `json:"new_row"`
 }
 
+// Months of audit_log retired on purpose, with the audit ids they held
+type AuditRetention struct {
+	RetentionID int64                                        `json:"retention_id"`
+	RetiredAt   time.Time                                    `json:"retired_at"`
+	MonthStart  pgtype.Date                                  `json:"month_start"`
+	AuditIds    pgtype.Multirange[pgtype.Range[pgtype.Int8]] `json:"audit_ids"`
+	RowCount    int64                                        `json:"row_count"`
+	Actor       string                                       `json:"actor"`
+	DbUser      string                                       `json:"db_user"`
+}
+
+// Every audit_seal: its horizon, the head it left and who sealed
+type AuditSeal struct {
+	SealID   int64     `json:"seal_id"`
+	SealedAt time.Time `json:"sealed_at"`
+	UpToID   int64     `json:"up_to_id"`
+	HeadID   *int64    `json:"head_id"`
+	HeadHash []byte    `json:"head_hash"`
+	Sealed   int64     `json:"sealed"`
+	Actor    string    `json:"actor"`
+	DbUser   string    `json:"db_user"`
+}
+
 // Catalog of datasets used for ML training
 type Dataset struct {
 	DatasetID         uuid.UUID  `json:"dataset_id"`
@@ -213,6 +236,13 @@ type ModelAlias struct {
 	ValidFrom   time.Time                        `json:"valid_from"`
 	ValidUntil  *time.Time                       `json:"valid_until"`
 	SetBy       string                           `json:"set_by"`
+}
+
+// Serializes moves of one alias of a model
+type ModelAliasLock struct {
+	ModelID      uuid.UUID `json:"model_id"`
+	Alias        string    `json:"alias"`
+	LastChangeAt time.Time `json:"last_change_at"`
 }
 
 // Many-to-many: models to tags

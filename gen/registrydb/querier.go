@@ -48,10 +48,16 @@ type Querier interface {
 	// statement's own): every transaction below it that still runs is one seal
 	// must wait for.
 	AuditSnapshotXmax(ctx context.Context) (int64, error)
+	// What the trail holds (for a client about to drop it, mlreg migrate down):
+	// audit rows, chain links, the head id, rows not sealed yet, seals made and
+	// rows retired on purpose.
+	AuditTrailStatus(ctx context.Context) (AuditTrailStatusRow, error)
 	// Whether every transaction of this database that got its id before xmax
 	// has ended (see audit_transactions_finished_before).
 	AuditTransactionsFinishedBefore(ctx context.Context, xmax int64) (bool, error)
-	// The first broken link of the chain, or no row when it holds.
+	// Every disagreement between the trail and the chain, as ranges of audit
+	// ids (audit_id to last_id, row_count ids) with one problem each, in id
+	// order; no row when they agree.
 	AuditVerify(ctx context.Context) ([]AuditVerifyRow, error)
 	// One row per column of every foreign key of those tables, paired by
 	// position with the column it references, with whether the referencing
@@ -146,8 +152,8 @@ type Querier interface {
 	IntegrityRunsWithBadCompletion(ctx context.Context) ([]IntegrityRunsWithBadCompletionRow, error)
 	IntegrityStaleDatasets(ctx context.Context) ([]IntegrityStaleDatasetsRow, error)
 	IntegrityTrafficOverAllocated(ctx context.Context) ([]IntegrityTrafficOverAllocatedRow, error)
-	// Active production deployments of compliance-required models lacking an
-	// approved compliance approval that has not expired.
+	// Serving (active or degraded) production deployments of compliance-required
+	// models lacking an approved compliance approval that has not expired.
 	IntegrityUnapprovedProductionDeployments(ctx context.Context) ([]IntegrityUnapprovedProductionDeploymentsRow, error)
 	// One row per run and dataset it used (dataset columns NULL for a run with none).
 	LineageRunsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageRunsByModelRow, error)
@@ -290,7 +296,9 @@ type Querier interface {
 	RunDatasetDetach(ctx context.Context, arg RunDatasetDetachParams) (int64, error)
 	RunDatasetInsertManyCopyFrom(ctx context.Context, arg []RunDatasetInsertManyCopyFromParams) (int64, error)
 	RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]RunDatasetListByRunRow, error)
-	// Names who acts in this transaction (registry.actor), for the audit trail.
+	// Names who acts in this transaction, for the audit trail: registry.actor,
+	// set by registry_set_actor(), which ties it to this transaction (a
+	// registry.actor set any other way is ignored).
 	SessionSetActor(ctx context.Context, actor string) error
 	// Raises work_mem for this transaction only: the integrity checks' hash
 	// anti-joins over every run and link spill to disk at the 4MB default.

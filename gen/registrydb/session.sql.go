@@ -23,10 +23,12 @@ func (q *Queries) Ping(ctx context.Context) (int32, error) {
 }
 
 const sessionSetActor = `-- name: SessionSetActor :exec
-SELECT set_config('registry.actor', $1::text, true)
+SELECT registry_set_actor($1::text)
 `
 
-// Names who acts in this transaction (registry.actor), for the audit trail.
+// Names who acts in this transaction, for the audit trail: registry.actor,
+// set by registry_set_actor(), which ties it to this transaction (a
+// registry.actor set any other way is ignored).
 func (q *Queries) SessionSetActor(ctx context.Context, actor string) error {
 	_, err := q.db.Exec(ctx, sessionSetActor, actor)
 	return err

@@ -29,7 +29,7 @@ chain and exits 1 at the first place where trail and chain disagree.`,
 func (a *app) auditVerifyCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "verify",
-		Short: "Check the audit hash chain (exit 1 at the first broken link)",
+		Short: "Check the audit trail against its hash chain (exit 1 where they disagree)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -44,8 +44,14 @@ func (a *app) auditVerifyCommand() *cobra.Command {
 				return err
 			}
 			if len(broken) > 0 {
-				fmt.Fprintf(a.out, "audit verify: first broken link at audit_id %d: %s\n", broken[0].AuditID, broken[0].Problem)
-				return fmt.Errorf("audit chain is broken: %w", errFindings)
+				for _, b := range broken {
+					ids := fmt.Sprintf("audit_id %d", b.AuditID)
+					if b.LastID != b.AuditID {
+						ids = fmt.Sprintf("audit_id %d to %d", b.AuditID, b.LastID)
+					}
+					fmt.Fprintf(a.out, "audit verify: %s (%s): %s\n", ids, plural(int(b.RowCount), "row"), b.Problem)
+				}
+				return fmt.Errorf("audit trail and chain disagree in %s: %w", plural(len(broken), "place"), errFindings)
 			}
 			s, err := q.AuditChainSummary(ctx)
 			if err != nil {

@@ -7,8 +7,8 @@ import (
 )
 
 // TestAuditVerifyAfterTampering: verify passes on a seeded, sealed registry
-// and exits 1 naming the first broken link once a row is edited with the
-// triggers disabled.
+// and exits 1 naming every place where trail and chain disagree once a row
+// is edited and two others deleted with the triggers disabled.
 func TestAuditVerifyAfterTampering(t *testing.T) {
 	url := seeded(t)
 	if code, out, stderr := mlreg(t, "--database-url", url, "audit", "verify"); code != 0 || !strings.Contains(out, "nothing sealed yet") {
@@ -22,9 +22,11 @@ func TestAuditVerifyAfterTampering(t *testing.T) {
 		t.Fatalf("verify: exit %d: %s%s", code, out, stderr)
 	}
 	exec(t, url, `BEGIN; SET LOCAL session_replication_role = replica;
-		UPDATE audit_log SET new_row = new_row || '{"display_name": "forged"}' WHERE audit_id = 7; COMMIT`)
+		UPDATE audit_log SET new_row = new_row || '{"display_name": "forged"}' WHERE audit_id = 7;
+		DELETE FROM audit_log WHERE audit_id IN (11, 12); COMMIT`)
 	code, out, _ = mlreg(t, "--database-url", url, "audit", "verify")
-	if code != 1 || !strings.Contains(out, "first broken link at audit_id 7: audit row was altered") {
+	if code != 1 || !strings.Contains(out, "audit verify: audit_id 7 (1 row): audit row was altered") ||
+		!strings.Contains(out, "audit verify: audit_id 11 to 12 (2 rows): audit row was removed") {
 		t.Fatalf("verify after tampering: exit %d: %s", code, out)
 	}
 }
