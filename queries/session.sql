@@ -13,3 +13,9 @@ SELECT 1::integer AS one;
 -- Raises work_mem for this transaction only: the integrity checks' hash
 -- anti-joins over every run and link spill to disk at the 4MB default.
 SELECT set_config('work_mem', @work_mem::text, true);
+
+-- name: SessionLockSampleSeed :exec
+-- Holds, until the transaction ends, the lock that lets one sample seed at
+-- a time look for its rows and create the missing ones: two seeds at once
+-- would both find a row missing and the second would fail on its unique key.
+SELECT pg_advisory_xact_lock(hashtext('mlreg seed sample'));

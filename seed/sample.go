@@ -102,9 +102,16 @@ var sampleVersions = []seedVersion{
 }
 
 // Sample loads the exercise's sample data, extended so that every query
-// of its Parts 4-7 returns rows, through q (run it in a transaction). It
-// returns how many rows it created; loading it again creates none.
+// of its Parts 4-7 returns rows, through q (run it in a READ COMMITTED
+// transaction: it takes a transaction-level lock). It returns how many rows
+// it created; loading it again, or at the same time, creates none.
 func Sample(ctx context.Context, q *registrydb.Queries) (int, error) {
+	// Seeds run one at a time; under READ COMMITTED each statement after the
+	// wait sees what an earlier seed committed, so the later one creates
+	// nothing instead of failing on a duplicate.
+	if err := q.SessionLockSampleSeed(ctx); err != nil {
+		return 0, err
+	}
 	created := 0
 	teams := map[string]uuid.UUID{}
 	for _, t := range []struct{ name, email, dept, manager string }{

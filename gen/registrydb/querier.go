@@ -296,6 +296,10 @@ type Querier interface {
 	RunDatasetDetach(ctx context.Context, arg RunDatasetDetachParams) (int64, error)
 	RunDatasetInsertManyCopyFrom(ctx context.Context, arg []RunDatasetInsertManyCopyFromParams) (int64, error)
 	RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]RunDatasetListByRunRow, error)
+	// Holds, until the transaction ends, the lock that lets one sample seed at
+	// a time look for its rows and create the missing ones: two seeds at once
+	// would both find a row missing and the second would fail on its unique key.
+	SessionLockSampleSeed(ctx context.Context) error
 	// Names who acts in this transaction, for the audit trail: registry.actor,
 	// set by registry_set_actor(), which ties it to this transaction (a
 	// registry.actor set any other way is ignored).

@@ -22,6 +22,18 @@ func (q *Queries) Ping(ctx context.Context) (int32, error) {
 	return one, err
 }
 
+const sessionLockSampleSeed = `-- name: SessionLockSampleSeed :exec
+SELECT pg_advisory_xact_lock(hashtext('mlreg seed sample'))
+`
+
+// Holds, until the transaction ends, the lock that lets one sample seed at
+// a time look for its rows and create the missing ones: two seeds at once
+// would both find a row missing and the second would fail on its unique key.
+func (q *Queries) SessionLockSampleSeed(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, sessionLockSampleSeed)
+	return err
+}
+
 const sessionSetActor = `-- name: SessionSetActor :exec
 SELECT registry_set_actor($1::text)
 `
