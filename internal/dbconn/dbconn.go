@@ -61,6 +61,9 @@ func ConnectError(ctx context.Context, cfg *pgconn.Config, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("cannot connect to database at %s: %w", where, ctx.Err())
 	}
+	if errors.Is(err, context.DeadlineExceeded) && cfg.ConnectTimeout > 0 {
+		return fmt.Errorf("cannot connect to database at %s: no answer within the connect timeout (%s)", where, cfg.ConnectTimeout)
+	}
 	return fmt.Errorf("cannot connect to database at %s: %s", where, connectReason(err, cfg.Password))
 }
 

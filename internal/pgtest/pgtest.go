@@ -54,10 +54,14 @@ func Main(m *testing.M) {
 	mainCalled = true
 	interrupted := make(chan os.Signal, 1)
 	signal.Notify(interrupted, os.Interrupt, syscall.SIGTERM)
+	// `go test` dies of the same Ctrl-C and closes the pipe our output goes
+	// to: a write to it must fail, not kill this process before the server
+	// is stopped (the default for a broken stdout or stderr).
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	go func() {
 		sig := <-interrupted
-		fmt.Fprintf(os.Stderr, "pgtest: %v: stopping the server\n", sig)
 		stopServer()
+		fmt.Fprintf(os.Stderr, "pgtest: %v: stopped the server\n", sig)
 		os.Exit(2)
 	}()
 	code := m.Run()
@@ -69,6 +73,9 @@ func Main(m *testing.M) {
 }
 
 func stopServer() {
+	// A server still starting is waited for (Do blocks until the first call
+	// returns), so that it is stopped too rather than left half-made.
+	serverOnce.Do(func() {})
 	if err := server.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest: stopping server:", err)
 	}

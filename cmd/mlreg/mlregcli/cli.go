@@ -52,7 +52,13 @@ func Run(args []string, stdout, stderr io.Writer) int {
 
 // RunContext is Run under the caller's context.
 func RunContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{out: stdout, errOut: stderr}
+	return (&app{out: stdout, errOut: stderr}).run(ctx, args)
+}
+
+// run executes args and turns the outcome into an exit status, printing
+// the error, if any, in one line.
+func (a *app) run(ctx context.Context, args []string) int {
+	stderr := a.errOut
 	err := a.execute(ctx, args)
 	switch {
 	case err == nil:
@@ -69,6 +75,9 @@ func RunContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 // execute runs the command line args and returns its error, unprinted.
 func (a *app) execute(ctx context.Context, args []string) error {
+	if a.getenv == nil {
+		a.getenv = os.Getenv
+	}
 	if len(args) == 0 {
 		return usagef("no command given; `mlreg help` lists them")
 	}
@@ -82,6 +91,7 @@ func (a *app) execute(ctx context.Context, args []string) error {
 // app holds the global flags every command sees.
 type app struct {
 	out, errOut    io.Writer
+	getenv         func(string) string // os.Getenv unless a test says otherwise
 	databaseURL    string
 	actor          string
 	connectTimeout time.Duration
@@ -129,10 +139,10 @@ func (a *app) resolveGlobals(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	if !flags.Changed("database-url") {
-		a.databaseURL = os.Getenv("DATABASE_URL")
+		a.databaseURL = a.getenv("DATABASE_URL")
 	}
 	if !flags.Changed("actor") {
-		a.actor = os.Getenv("MLREG_ACTOR")
+		a.actor = a.getenv("MLREG_ACTOR")
 		if a.actor == "" {
 			a.actor = loginName()
 		}
@@ -140,7 +150,7 @@ func (a *app) resolveGlobals(cmd *cobra.Command, _ []string) error {
 	a.timeoutGiven = flags.Changed("connect-timeout")
 	if !a.timeoutGiven {
 		a.connectTimeout = registry.DefaultConnectTimeout
-		if env := os.Getenv("MLREG_CONNECT_TIMEOUT"); env != "" {
+		if env := a.getenv("MLREG_CONNECT_TIMEOUT"); env != "" {
 			a.timeoutGiven = true
 			d, err := time.ParseDuration(env)
 			if err != nil || d <= 0 {

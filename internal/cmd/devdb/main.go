@@ -18,7 +18,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"regexp"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 
@@ -38,7 +40,10 @@ func main() {
 }
 
 func run(verb string, args []string) (err error) {
-	ctx := context.Background()
+	// Ctrl-C reaches the command devdb runs too (one process group): devdb
+	// waits for it, then drops the database and stops the server it started.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	srv, err := pgserver.Start(ctx, "TEST_DATABASE_URL")
 	if err != nil {
 		return err
@@ -80,6 +85,7 @@ func scratchDatabase(ctx context.Context, serverURL string) (string, func() erro
 	u, _ := url.Parse(serverURL)
 	u.Path = "/" + name
 	drop := func() error {
+		ctx := context.WithoutCancel(ctx) // a Ctrl-C must not keep the drop from running
 		c, err := pgx.Connect(ctx, serverURL)
 		if err != nil {
 			return err
