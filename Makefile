@@ -104,10 +104,11 @@ test: ## Run every test against a real PostgreSQL (race detector on)
 # fuzz runs each fuzz target for FUZZTIME: go test fuzzes one target per
 # run. A failing input is written to the package's testdata/fuzz/<target>/;
 # commit it with the fix, and every `go test` replays it.
-# Seven targets of 6 s keep it near a minute.
+# Eight targets of 6 s keep it near a minute.
 FUZZTIME ?= 6s
 FUZZ_TARGETS := cmd/mlreg:./mlregcli:FuzzRun cmd/mlreg:./mlregcli:FuzzFormat cmd/mlreg:./mlregcli:FuzzParseTime \
-	cmd/mlreg:./mlregcli:FuzzSemver cmd/mlreg:./mlregcli:FuzzRedact cmd/mlreg:./mlregcli:FuzzParseSeed .:./internal/synth:FuzzParseSize
+	cmd/mlreg:./mlregcli:FuzzSemver cmd/mlreg:./mlregcli:FuzzRedact cmd/mlreg:./mlregcli:FuzzParseSeed \
+	cmd/mlreg:./mlregcli:FuzzPasswordNeverPrinted .:./internal/synth:FuzzParseSize
 
 .PHONY: fuzz
 fuzz: ## Fuzz every parser of user input for FUZZTIME each (default 6s)

@@ -24,6 +24,9 @@ const DefaultConnectTimeout = 10 * time.Second
 // password; a host with '@' or '/' in it, which is what a password with
 // those characters left unescaped turns into, is refused as malformed.
 func ParsePoolConfig(databaseURL string) (*pgxpool.Config, error) {
+	if err := checkUserinfo(databaseURL); err != nil {
+		return nil, err
+	}
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, errors.New("database URL is malformed")
@@ -43,6 +46,21 @@ func ParsePoolConfig(databaseURL string) (*pgxpool.Config, error) {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
 	return cfg, nil
+}
+
+// checkUserinfo refuses a URL with an '@' after its authority: what a
+// password holding an unescaped '/', '?' or '#' turns into, the rest of the
+// password then read as the database, the query or the fragment, and
+// printed in errors as such.
+func checkUserinfo(databaseURL string) error {
+	scheme, rest, ok := strings.Cut(databaseURL, "://")
+	if !ok || (scheme != "postgres" && scheme != "postgresql") {
+		return nil // a keyword/value DSN: its password is a value of its own
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 && strings.Contains(rest[i:], "@") {
+		return errors.New("database URL is malformed: an '@' follows the host (percent-encode /, ?, # and @ in the password: %2F, %3F, %23, %40)")
+	}
+	return nil
 }
 
 func hosts(c pgconn.Config) []string {

@@ -303,3 +303,32 @@ func FuzzParseSeed(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPasswordNeverPrinted: whatever the password in the database URL
+// (with @, /, :, % unescaped or not), what mlreg prints never holds it. A
+// password that the same command prints anyway with a neutral password
+// (a word of the message itself) proves nothing and is skipped.
+func FuzzPasswordNeverPrinted(f *testing.F) {
+	for _, p := range []string{"p@ssw0rd!", "ret99@x/y", "a/b/c/d/e", "s3cret:with:colons", "per%cent%zz", "@@@@@@@@", "//host:1/x", "[::1]:pw"} {
+		f.Add(p)
+	}
+	run := func(password string) (string, int) {
+		var out, errOut strings.Builder
+		url := "postgres://u:" + password + "@127.0.0.1:1/x?sslmode=disable"
+		code := RunContext(context.Background(), []string{"--database-url", url, "--connect-timeout", "2s", "check"}, &out, &errOut)
+		return out.String() + errOut.String(), code
+	}
+	f.Fuzz(func(t *testing.T, password string) {
+		if len(password) < 8 || strings.ContainsAny(password, " \t\r\n\x00") {
+			return
+		}
+		neutral, _ := run("Neutral-Pw-0000")
+		if strings.Contains(neutral, password) {
+			return
+		}
+		printed, code := run(password)
+		if code != 2 || strings.Contains(printed, password) {
+			t.Fatalf("password %q: exit %d, printed %q", password, code, printed)
+		}
+	})
+}
