@@ -1,6 +1,7 @@
 package benchmark
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,5 +19,25 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile(ds[:1], 0.99); got != time.Millisecond {
 		t.Errorf("p99 of one sample = %v", got)
+	}
+}
+
+// TestSplitPassword: psql gets the URL without its password (a command
+// line is readable by every user of the machine through ps) and the
+// password apart, for PGPASSWORD.
+func TestSplitPassword(t *testing.T) {
+	for _, c := range []struct{ in, url, password string }{
+		{"postgres://u:s3cret@h:5432/db?sslmode=disable", "postgres://u@h:5432/db?sslmode=disable", "s3cret"},
+		{"postgres://u:p%40ss%2Fw@h/db", "postgres://u@h/db", "p@ss/w"},
+		{"postgres://u@h/db", "postgres://u@h/db", ""},
+		{"postgres://h/db", "postgres://h/db", ""},
+	} {
+		url, password, err := splitPassword(c.in)
+		if err != nil || url != c.url || password != c.password {
+			t.Errorf("splitPassword(%q) = %q, %q, %v; want %q, %q", c.in, url, password, err, c.url, c.password)
+		}
+	}
+	if _, _, err := splitPassword("postgres://u:secret@[::1"); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("a malformed URL: %v", err)
 	}
 }
