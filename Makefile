@@ -57,9 +57,9 @@ lint: ## go vet and staticcheck on every module; squawk on the migrations (waive
 	npx --yes squawk-cli@$(SQUAWK_VERSION) db/migrations/*.sql
 
 .PHONY: cross
-cross: ## Build mlreg for linux, darwin and windows (amd64 and arm64)
-	@set -e; for os in linux darwin windows; do for arch in amd64 arm64; do \
-		echo "cross: mlreg for $$os/$$arch"; GOOS=$$os GOARCH=$$arch go -C cmd/mlreg build -o /dev/null .; done; done
+cross: ## Build mlreg for linux/amd64, darwin/arm64 and windows/amd64
+	@set -e; for target in linux/amd64 darwin/arm64 windows/amd64; do \
+		echo "cross: mlreg for $$target"; GOOS=$${target%/*} GOARCH=$${target#*/} go -C cmd/mlreg build -o /dev/null .; done
 
 .PHONY: migrate
 migrate: ## Apply pending migrations to DATABASE_URL with the pinned dbmate (as mlreg migrate up does)
