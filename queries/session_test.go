@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -121,5 +122,30 @@ func TestSessionSetWorkMemIsTransactionLocal(t *testing.T) {
 	defer tx.Rollback(ctx)
 	if err := registrydb.New(tx).SessionSetWorkMem(ctx, "plenty"); err == nil {
 		t.Error("SessionSetWorkMem(plenty) succeeded, want invalid_parameter_value")
+	}
+}
+
+// TestSessionLockSampleSeed: the sample seed's lock is held by a
+// transaction until it ends; a second transaction waits for it.
+func TestSessionLockSampleSeed(t *testing.T) {
+	t.Parallel()
+	ctx, pool, _, _ := setup(t)
+	first, err := pool.Begin(ctx)
+	must(t, err)
+	defer first.Rollback(ctx)
+	must(t, registrydb.New(first).SessionLockSampleSeed(ctx))
+	second, err := pool.Begin(ctx)
+	must(t, err)
+	defer second.Rollback(ctx)
+	took := make(chan error, 1)
+	go func() { took <- registrydb.New(second).SessionLockSampleSeed(ctx) }()
+	select {
+	case err := <-took:
+		t.Fatalf("the second transaction took the held lock (err %v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	must(t, first.Commit(ctx))
+	if err := <-took; err != nil {
+		t.Fatalf("after the first transaction ended: %v", err)
 	}
 }
