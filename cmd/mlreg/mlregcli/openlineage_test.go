@@ -92,7 +92,7 @@ func TestLineageOpenLineage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			versions, err := q.LineageVersionsByModel(ctx, registrydb.LineageVersionsByModelParams{ModelID: model.ModelID})
+			versions, err := q.LineageVersionsByModel(ctx, model.ModelID, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
