@@ -134,7 +134,7 @@ vkeys AS (
 version_ids AS (SELECT k.row_key ->> 'version_id' AS id FROM vkeys k),
 rkeys AS (
     SELECT jsonb_build_object('run_id', r.run_id) AS row_key
-    FROM training_runs r WHERE r.version_id::text IN (SELECT id FROM version_ids)
+    FROM training_runs r WHERE r.version_id IN (SELECT id::uuid FROM version_ids)
     UNION
     SELECT a.row_key FROM audit_log a
     WHERE a.table_name = 'training_runs' AND a.tx_time > $1::timestamptz
@@ -143,7 +143,7 @@ rkeys AS (
 run_ids AS (SELECT k.row_key ->> 'run_id' AS id FROM rkeys k),
 rdkeys AS (
     SELECT jsonb_build_object('run_id', rd.run_id, 'dataset_id', rd.dataset_id, 'dataset_role', rd.dataset_role) AS row_key
-    FROM run_datasets rd WHERE rd.run_id::text IN (SELECT id FROM run_ids)
+    FROM run_datasets rd WHERE rd.run_id IN (SELECT id::uuid FROM run_ids)
     UNION
     SELECT a.row_key || jsonb_build_object('dataset_role', COALESCE(a.new_row -> 'dataset_role', a.old_row -> 'dataset_role'))
     FROM audit_log a
@@ -153,7 +153,7 @@ rdkeys AS (
 dskeys AS (SELECT DISTINCT jsonb_build_object('dataset_id', k.row_key -> 'dataset_id') AS row_key FROM rdkeys k),
 dkeys AS (
     SELECT jsonb_build_object('deployment_id', d.deployment_id) AS row_key
-    FROM deployments d WHERE d.version_id::text IN (SELECT id FROM version_ids)
+    FROM deployments d WHERE d.version_id IN (SELECT id::uuid FROM version_ids)
     UNION
     SELECT a.row_key FROM audit_log a
     WHERE a.table_name = 'deployments' AND a.tx_time > $1::timestamptz
@@ -161,7 +161,7 @@ dkeys AS (
 ),
 akeys AS (
     SELECT jsonb_build_object('approval_id', ap.approval_id) AS row_key
-    FROM approvals ap WHERE ap.version_id::text IN (SELECT id FROM version_ids)
+    FROM approvals ap WHERE ap.version_id IN (SELECT id::uuid FROM version_ids)
     UNION
     SELECT a.row_key FROM audit_log a
     WHERE a.table_name = 'approvals' AND a.tx_time > $1::timestamptz

@@ -333,7 +333,10 @@ type Querier interface {
 	// Challenge 2: models deployed to production with approval status, their
 	// latest run's metrics and the datasets it used. The exercise's hint used
 	// an undefined alias and multiplied rows by approvals; here each approval
-	// type and each dataset is aggregated once per deployment.
+	// type and each dataset is aggregated once per deployment. The latest run is
+	// the last created; runs created in the same instant (one transaction) are
+	// told apart by name, then id, never left to the plan: two registries loaded
+	// alike report alike.
 	ReportProductionModels(ctx context.Context) ([]ReportProductionModelsRow, error)
 	// Rows in each registry table (exact counts, so a full scan of each):
 	// `mlreg seed --scale` refuses a registry that has models, and its tests
@@ -386,7 +389,8 @@ type Querier interface {
 	TeamUpsertByName(ctx context.Context, arg TeamUpsertByNameParams) (Team, error)
 	// Every run: the full scan `mlreg bench` holds `mlreg check` against.
 	TrainingRunCount(ctx context.Context) (int64, error)
-	// Records a run. NULL arguments take the column defaults (status queued).
+	// Records a run. NULL arguments take the column defaults (status queued,
+	// created_at now: a loader recording past runs gives their times).
 	TrainingRunCreate(ctx context.Context, arg TrainingRunCreateParams) (TrainingRun, error)
 	// Cascades to the run's dataset links.
 	TrainingRunDelete(ctx context.Context, runID uuid.UUID) (int64, error)
