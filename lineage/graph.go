@@ -78,10 +78,11 @@ func lineageGraph(l Report) *graph {
 }
 
 // dotString is s as a DOT quoted string: DOT's only escape in a quoted
-// string is \" for a quote, and a label's backslashes start Graphviz's own
-// escapes (\n, \l, \N for the node's name...), so a backslash is doubled.
+// string is \" for a quote; a label's backslashes start Graphviz's own
+// escapes (\n, \l, \N for the node's name...), so a backslash is doubled;
+// and Graphviz reads HTML entities (&amp;) in every label, so & is &amp;.
 func dotString(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`).Replace(s) + `"`
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "&", "&amp;", "\n", `\n`, "\r", `\r`).Replace(s) + `"`
 }
 
 // WriteDOT writes the report as a Graphviz digraph.
