@@ -182,4 +182,3 @@ func mapValues(m map[string]string) []string {
 	}
 	return out
 }
-

@@ -2,6 +2,8 @@ package mlregcli
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -105,4 +107,35 @@ func TestJSONOutputsFollowTheirSchemas(t *testing.T) {
 		DELETE FROM environments WHERE environment_name = 'prod-eu';`)
 	run("check.json", "check", "--format", "json")
 	run("audit-log.json", "audit", "log", "--format", "json", "--table", "nothing-like-this")
+}
+
+// publishedFacets pins the bytes of every published facet schema version:
+// a _schemaURL names a fixed version, so its file never changes. A change
+// to a facet is a new version directory (and schemas.FacetVersion).
+var publishedFacets = map[string]string{
+	"openlineage/facets/1-0-0/DatasetUsageInputDatasetFacet.json": "5e9cd0f96967b8a9f09800d90273f15dfff4a82d9ad5de98c310578163469a05",
+	"openlineage/facets/1-0-0/ModelVersionDatasetFacet.json":      "d686aae3c8527005424e62224c93b5b7e5142d7c1a2bf8be2c820bd6238bc93b",
+	"openlineage/facets/1-0-0/RegistryDatasetFacet.json":          "1a2df54ee89cc81383ceac46c93947ce3d4e44aec53c6550484fe885c504d11d",
+	"openlineage/facets/1-0-0/TrainingRunFacet.json":              "8ccac82c3465cf1c9a184ed7277a3d1096fb2fccb4ef7ade6ff9657ee6ff3e12",
+}
+
+// TestFacetSchemasArePublished fails when a published facet schema changed.
+func TestFacetSchemasArePublished(t *testing.T) {
+	entries, err := fs.Glob(schemas.FS, "openlineage/facets/*/*.json")
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("no facet schemas: %v", err)
+	}
+	for _, path := range entries {
+		raw, _ := fs.ReadFile(schemas.FS, path)
+		sum := fmt.Sprintf("%x", sha256.Sum256(raw))
+		want, ok := publishedFacets[path]
+		if !ok {
+			t.Errorf("%s (sha256 %s) is not pinned in publishedFacets", path, sum)
+		} else if sum != want {
+			t.Errorf("%s changed (sha256 %s, published %s): publish a new version instead", path, sum, want)
+		}
+	}
+	if len(publishedFacets) != len(entries) {
+		t.Errorf("publishedFacets pins %d files, schemas has %d", len(publishedFacets), len(entries))
+	}
 }
