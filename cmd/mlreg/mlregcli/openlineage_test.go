@@ -304,20 +304,3 @@ func TestLineageUnknownFormat(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 }
-
-// datasetsOf lists the facets of every input and output dataset of an event line.
-func datasetsOf(t *testing.T, line string) []map[string]any {
-	t.Helper()
-	var e struct {
-		Inputs  []struct{ Facets map[string]any } `json:"inputs"`
-		Outputs []struct{ Facets map[string]any } `json:"outputs"`
-	}
-	if err := json.Unmarshal([]byte(line), &e); err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]any
-	for _, d := range append(e.Inputs, e.Outputs...) {
-		out = append(out, d.Facets)
-	}
-	return out
-}
