@@ -118,6 +118,21 @@ fuzz: ## Fuzz every parser of user input for FUZZTIME each (default 6s)
 		go -C $$mod test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
+# mermaid-check renders lineage (awkward names included) and the ER diagram
+# with the Mermaid CLI and Debian's Chromium, so that a diagram Mermaid
+# cannot parse fails a test. The CLI (about 500 MB with its dependencies)
+# is installed into MERMAID_DIR on first use, without Puppeteer's own
+# browser; Chromium comes from apt (apt-get install chromium).
+MERMAID_CLI := @mermaid-js/mermaid-cli@11.17
+MERMAID_DIR := .cache/mermaid-cli
+
+.PHONY: mermaid-check
+mermaid-check: ## Render lineage and ER diagrams with the Mermaid CLI (installs it; needs chromium)
+	@command -v chromium >/dev/null || { echo "mermaid-check: needs chromium: apt-get install chromium"; exit 1; }
+	@test -x $(MERMAID_DIR)/node_modules/.bin/mmdc || { mkdir -p $(MERMAID_DIR) && cd $(MERMAID_DIR) && \
+		PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund $(MERMAID_CLI); }
+	cd cmd/mlreg && MMDC=$(CURDIR)/$(MERMAID_DIR)/node_modules/.bin/mmdc go test -tags mermaid -count=1 -run 'Mermaid' ./mlregcli/
+
 .PHONY: consumer
 consumer: ## Build the example importer; its module graph may hold pgx, uuid and what they bring, nothing else
 	cd examples/consumer && GOWORK=off go build -o /dev/null ./... && GOWORK=off go vet ./...

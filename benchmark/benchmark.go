@@ -432,7 +432,7 @@ func (b *benchRun) measureLineage() error {
 		if err != nil {
 			return err
 		}
-		vs, err := q.LineageVersionsByModel(b.ctx, registrydb.LineageVersionsByModelParams{ModelID: m.ModelID})
+		vs, err := q.LineageVersionsByModel(b.ctx, m.ModelID, nil)
 		for _, v := range vs {
 			if err != nil {
 				break

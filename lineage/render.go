@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Formats are the renderings of a Report, by name.
@@ -16,11 +17,64 @@ var Formats = map[string]func(io.Writer, Report) error{
 	"mermaid": WriteMermaid,
 }
 
-// WriteJSON writes the report as one indented JSON document.
+// WriteJSON writes the report as one indented JSON document
+// (schemas/v1/lineage.json).
 func WriteJSON(w io.Writer, r Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+// Markers of a value the audit trail does not establish at the moment
+// reported, in the text, DOT and Mermaid renderings.
+const (
+	markCurrent = "~" // today's value
+	markUnknown = "?" // a later change's value
+)
+
+// mark is the marker of a provenance ("" for FromAudit).
+func mark(p Provenance) string {
+	switch p {
+	case FromCurrent:
+		return markCurrent
+	case FromUnknown:
+		return markUnknown
+	}
+	return ""
+}
+
+// legend explains the markers, for a report that has any.
+const legend = "~ today's value (or the last before deletion): the audit trail cannot say it was the value then; " +
+	"? the value of a later change: the trail cannot say what it was then"
+
+// hasMarks reports whether any value of the report is not the trail's.
+func hasMarks(l Report) bool {
+	for _, v := range l.Versions {
+		if !v.AsOf.Certain() {
+			return true
+		}
+		for _, r := range v.Runs {
+			if !r.AsOf.Certain() {
+				return true
+			}
+			for _, d := range r.Datasets {
+				if !d.AsOf.Certain() {
+					return true
+				}
+			}
+		}
+		for _, d := range v.Deployments {
+			if !d.AsOf.Certain() {
+				return true
+			}
+		}
+		for _, a := range v.Approvals {
+			if !a.AsOf.Certain() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func metric(v *float64) string {
@@ -41,82 +95,181 @@ func fmtTime(t *time.Time) string {
 	if t == nil {
 		return "-"
 	}
-	return t.UTC().Format("2006-01-02 15:04")
+	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
-// WriteText writes the report as a tree.
-func WriteText(w io.Writer, l Report) error {
-	fmt.Fprintf(w, "%s\n", l.Model)
+// printable escapes control characters (a newline in a run's name would
+// break the tree and the diagrams' lines), leaving every other character.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := fmt.Sprintf("%q", string(r))
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// runName is a run's name for display.
+func runName(r Run) string {
+	if r.RunName == nil {
+		return "(unnamed)"
+	}
+	return printable(*r.RunName)
+}
+
+// presenceNote flags an entity listed on the strength of its own dates.
+func presenceNote(a *AsOf) string {
+	if a != nil && a.Presence != FromAudit {
+		return " (present then by its own dates" + mark(a.Presence) + ")"
+	}
+	return ""
+}
+
+// The one-line descriptions of each entity, shared by every rendering.
+
+func versionLabel(v Version) string {
+	a := v.AsOf
+	return fmt.Sprintf("%s%s [%s%s, %s%s]%s", v.Semver, mark(a.Of("semver")), v.Status, mark(a.Of("status")),
+		v.Framework, mark(a.Of("framework")), presenceNote(a))
+}
+
+func runLabel(r Run) string {
+	a := r.AsOf
+	return fmt.Sprintf("run %s%s [%s%s] accuracy %s%s f1 %s%s%s", runName(r), mark(a.Of("run_name")), r.Status, mark(a.Of("status")),
+		metric(r.Accuracy), mark(a.Of("accuracy")), metric(r.F1Score), mark(a.Of("f1_score")), presenceNote(a))
+}
+
+func datasetLabel(d Dataset) string {
+	pii := ""
+	if d.ContainsPII {
+		pii = " (PII" + mark(d.AsOf.Of("contains_pii")) + ")"
+	}
+	return fmt.Sprintf("%s%s: %s%s%s%s", d.Role, mark(d.AsOf.Of("role")), printable(d.DatasetName), mark(d.AsOf.Of("dataset_name")),
+		pii, presenceNote(d.AsOf))
+}
+
+func deploymentLabel(d Deployment) string {
+	a := d.AsOf
+	traffic := "-"
+	if d.TrafficPercentage != nil {
+		traffic = fmt.Sprintf("%d%%", *d.TrafficPercentage)
+	}
+	return fmt.Sprintf("deployed to %s%s [%s%s, %s%s traffic] by %s at %s%s", d.EnvironmentName, mark(a.Of("environment_name")),
+		d.Status, mark(a.Of("status")), traffic, mark(a.Of("traffic_percentage")), printable(d.DeployedBy),
+		fmtTime(d.DeployedAt), presenceNote(a))
+}
+
+func approvalLabel(a Approval) string {
+	return fmt.Sprintf("approval %s: %s%s%s", a.ApprovalType, a.Status, mark(a.AsOf.Of("status")), presenceNote(a.AsOf))
+}
+
+func omittedLabel(v Version) string {
+	n := v.RunsOmitted()
+	if n == 1 {
+		return "... and 1 older run (--runs all lists every run)"
+	}
+	return fmt.Sprintf("... and %d older runs (--runs all lists every run)", n)
+}
+
+// tree is the text rendering's structure: built once from the report, then
+// drawn with box-drawing connectors.
+type tree struct {
+	label    string
+	children []*tree
+}
+
+func (t *tree) add(label string) *tree {
+	c := &tree{label: label}
+	t.children = append(t.children, c)
+	return c
+}
+
+// textTree is the report as a tree: the model; each version; under it its
+// runs (each with its datasets), a line for the runs left out, its
+// deployments and its approvals.
+func textTree(l Report) *tree {
+	root := &tree{label: l.Model}
 	if l.At != nil {
-		fmt.Fprintf(w, "  (deployments live at %s)\n", l.At.Format(time.RFC3339Nano))
+		root.label += " as of " + l.At.UTC().Format(time.RFC3339Nano)
 	}
 	for _, v := range l.Versions {
-		fmt.Fprintf(w, "└─ %s [%s, %s]\n", v.Semver, v.Status, v.Framework)
+		vt := root.add(versionLabel(v))
 		for _, r := range v.Runs {
-			fmt.Fprintf(w, "   ├─ run %s [%s] accuracy %s f1 %s\n", deref(r.Name), r.Status, metric(r.Accuracy), metric(r.F1Score))
+			rt := vt.add(runLabel(r))
 			for _, d := range r.Datasets {
-				pii := ""
-				if d.ContainsPII {
-					pii = " (PII)"
-				}
-				fmt.Fprintf(w, "   │  └─ %s: %s%s\n", d.Role, d.Name, pii)
+				rt.add(datasetLabel(d))
 			}
+		}
+		if v.RunsOmitted() > 0 {
+			vt.add(omittedLabel(v))
 		}
 		for _, d := range v.Deployments {
-			fmt.Fprintf(w, "   ├─ deployed to %s [%s, %d%% traffic] by %s at %s\n", d.EnvironmentName, d.Status,
-				derefInt(d.TrafficPercentage), d.DeployedBy, fmtTime(d.DeployedAt))
+			vt.add(deploymentLabel(d))
 		}
 		for _, a := range v.Approvals {
-			fmt.Fprintf(w, "   └─ approval %s: %s\n", a.ApprovalType, a.Status)
+			vt.add(approvalLabel(a))
+		}
+	}
+	return root
+}
+
+// write draws the tree: a child with later siblings hangs from "├─ ", the
+// last from "└─ "; below a child with later siblings its subtree is
+// indented by "│  ", below the last by spaces.
+func (t *tree) write(w io.Writer) error {
+	if _, err := fmt.Fprintln(w, t.label); err != nil {
+		return err
+	}
+	return t.writeChildren(w, "")
+}
+
+func (t *tree) writeChildren(w io.Writer, indent string) error {
+	for i, c := range t.children {
+		connector, below := "├─ ", "│  "
+		if i == len(t.children)-1 {
+			connector, below = "└─ ", "   "
+		}
+		if _, err := fmt.Fprintln(w, indent+connector+c.label); err != nil {
+			return err
+		}
+		if err := c.writeChildren(w, indent+below); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// graph walks the lineage as nodes and edges for DOT and Mermaid.
-func graph(l Report, node func(id, label string), edge func(from, to, label string)) {
-	node("model", l.Model)
-	datasets := map[string]bool{}
-	for i, v := range l.Versions {
-		vid := fmt.Sprintf("v%d", i)
-		node(vid, v.Semver+" ("+v.Status+")")
-		edge("model", vid, "version")
-		for j, r := range v.Runs {
-			rid := fmt.Sprintf("v%dr%d", i, j)
-			node(rid, "run "+deref(r.Name))
-			edge(rid, vid, "produced")
-			for _, d := range r.Datasets {
-				did := "d_" + strings.NewReplacer("-", "_", ".", "_").Replace(d.Name)
-				if !datasets[did] {
-					datasets[did] = true
-					node(did, d.Name)
-				}
-				edge(did, rid, d.Role)
+// WriteText writes the report as a tree, followed, for a report at a past
+// moment, by what the trail covers and what the markers mean.
+func WriteText(w io.Writer, l Report) error {
+	if err := textTree(l).write(w); err != nil {
+		return err
+	}
+	if l.Trail != nil {
+		if !l.Trail.Covers {
+			since := "it is empty"
+			if l.Trail.CompleteSince != nil {
+				since = "its oldest change is of " + l.Trail.CompleteSince.UTC().Format(time.RFC3339Nano)
+			}
+			if l.Trail.RetiredUntil != nil {
+				since += "; months until " + l.Trail.RetiredUntil.UTC().Format(time.RFC3339) + " were retired from it"
+			}
+			if _, err := fmt.Fprintf(w, "note: the audit trail does not reach back to that moment (%s)\n", since); err != nil {
+				return err
 			}
 		}
-		for k, d := range v.Deployments {
-			eid := fmt.Sprintf("v%de%d", i, k)
-			node(eid, d.EnvironmentName+" "+d.Status)
-			edge(vid, eid, "deployed")
+		if hasMarks(l) {
+			if _, err := fmt.Fprintf(w, "note: %s\n", legend); err != nil {
+				return err
+			}
 		}
 	}
-}
-
-// WriteDOT writes the report as a Graphviz digraph.
-func WriteDOT(w io.Writer, l Report) error {
-	fmt.Fprintln(w, "digraph lineage {\n  rankdir=LR;")
-	graph(l,
-		func(id, label string) { fmt.Fprintf(w, "  %s [label=%q];\n", id, label) },
-		func(from, to, label string) { fmt.Fprintf(w, "  %s -> %s [label=%q];\n", from, to, label) })
-	fmt.Fprintln(w, "}")
-	return nil
-}
-
-// WriteMermaid writes the report as a Mermaid flowchart.
-func WriteMermaid(w io.Writer, l Report) error {
-	fmt.Fprintln(w, "flowchart LR")
-	graph(l,
-		func(id, label string) { fmt.Fprintf(w, "  %s[%q]\n", id, label) },
-		func(from, to, label string) { fmt.Fprintf(w, "  %s -->|%s| %s\n", from, label, to) })
 	return nil
 }

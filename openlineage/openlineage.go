@@ -4,20 +4,33 @@
 // backend (Marquez, DataHub, ...) to ingest.
 //
 // Mapping:
-//   - one training run is one OpenLineage run: run.runId is its run_id;
-//   - its job is "<model>.train" in the --namespace namespace (default
-//     "mlreg"): a job is the process definition that runs repeat, so every
-//     training run of a model is a run of the same job, whatever experiment
-//     it belongs to (experiments come and go, and a run need not have one);
-//     the run's name and experiment are in the mlreg_trainingRun run facet;
-//   - inputs are the datasets the run used, named by dataset_name in the
-//     namespace of their storage location's scheme and host ("s3://datasets"),
-//     or "mlreg" when the location is not such a URL; the role the run used
-//     a dataset in and the dataset's data_version are in the
-//     mlreg_datasetUsage facet, its location in the standard dataSource facet;
-//   - the output is the model version, "<model>@<semver>" in namespace
-//     "mlreg", with its artifact in the mlreg_modelArtifact facet and the
-//     semver in the standard version facet.
+//   - one training run is one OpenLineage run. Its runId is a UUIDv7, as the
+//     spec recommends, derived from the run (RunID): its 48-bit time is the
+//     run's created_at in milliseconds and its other bits come from a hash
+//     of the registry's run_id, so the same run always gets the same runId
+//     and runIds sort by creation. The registry's run_id is in the
+//     mlreg_trainingRun run facet, with the run's name, experiment, status
+//     and metrics;
+//   - its job is "<model>.train" in Options.JobNamespace: a job is the
+//     process definition that runs repeat, so every training run of a model
+//     is a run of the same job, whatever experiment it belongs to. Job
+//     namespaces name the system that runs the jobs; by default it is the
+//     registry itself, RegistryNamespace: mlreg://<host>:<port>/<database>;
+//   - inputs are the datasets the run used, named by their storage location
+//     as the naming conventions name data (DatasetName: s3://bucket + key,
+//     postgres://host:port + db.schema.table, ...). A location they cannot
+//     name falls back to the registry's own namespace and the dataset's
+//     registry name. Either way a standard symlinks facet gives the
+//     registry's name of the dataset, the mlreg_dataset facet its id and
+//     whether it holds PII, the standard version facet its data_version, and
+//     the mlreg_datasetUsage input facet the role the run used it in;
+//   - the output is the model version, named by its artifact_uri the same
+//     way (falling back to "<model>@<semver>" in the registry's namespace),
+//     with a symlink to "<model>@<semver>", the mlreg_modelVersion facet and
+//     the semver in the standard version facet.
+//
+// Our facets' _schemaURL point at their JSON Schemas in this repository,
+// schemas/openlineage/facets/<version>/, at a fixed version (schemas.FacetBase).
 //
 // Event types by training_runs.status:
 //
@@ -30,25 +43,29 @@
 //	                   no state for a run that is only planned
 //
 // A START is left out when started_at is NULL for a run that ended (say one
-// cancelled while queued): its terminal event is then the only one.
+// cancelled while queued): its terminal event is then the only one. For a
+// report at a past moment only the events at or before it are written: a run
+// that completed after it has its START only.
 //
-// Order: versions in ascending semantic-version order, a version's runs by
-// start time (then run id), each run's START before its terminal event; so
-// the stream replays history oldest first and the same registry always
-// gives the same bytes.
+// Order: by eventTime, oldest first; events of the same instant by version
+// (ascending semantic version), then run (name, then registry id), a run's
+// START before its end. The same registry always gives the same bytes.
 package openlineage
 
 import (
+	"cmp"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net/url"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/mlplatform/model-registry/lineage"
+	"github.com/mlplatform/model-registry/schemas"
 )
 
 const (
@@ -57,22 +74,53 @@ const (
 	// Standard facets.
 	versionFacetSchema    = "https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet"
 	datasourceFacetSchema = "https://openlineage.io/spec/facets/1-0-1/DatasourceDatasetFacet.json#/$defs/DatasourceDatasetFacet"
-	// Our custom facets are described by their Go types in this package.
-	customFacetSchema = Producer + "/blob/main/cmd/mlreg/openlineage.go"
-	// RegistryNamespace names datasets that live in the registry itself.
-	RegistryNamespace = "mlreg"
+	symlinksFacetSchema   = "https://openlineage.io/spec/facets/1-0-1/SymlinksDatasetFacet.json#/$defs/SymlinksDatasetFacet"
 )
+
+// Our facets' schema files under schemas/openlineage/facets/<version>/.
+const (
+	TrainingRunFacetFile  = "TrainingRunFacet.json"
+	DatasetUsageFacetFile = "DatasetUsageInputDatasetFacet.json"
+	DatasetFacetFile      = "RegistryDatasetFacet.json"
+	ModelVersionFacetFile = "ModelVersionDatasetFacet.json"
+)
+
+// RegistryNamespace is the namespace of a registry's own names, and the
+// default job namespace: mlreg://host:port/database (a URI naming the
+// registry's database, as azurecosmos://host/dbs/database names a Cosmos
+// database in the naming conventions).
+func RegistryNamespace(host string, port uint16, database string) string {
+	if host == "" || strings.HasPrefix(host, "/") {
+		host = "localhost" // a Unix socket
+	}
+	u := url.URL{Scheme: "mlreg", Host: host + ":" + itoa(int(port)), Path: "/" + database}
+	return u.String()
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// Options says how to name what the events describe.
+type Options struct {
+	// JobNamespace is the jobs' namespace (--namespace); "" for Registry.
+	JobNamespace string
+	// Registry is RegistryNamespace of the database the report was read
+	// from: the namespace of the registry's own names.
+	Registry string
+}
 
 // Event is an OpenLineage RunEvent.
 type Event struct {
-	EventType string    `json:"eventType"`
-	EventTime time.Time `json:"eventTime"`
-	Run       Run       `json:"run"`
-	Job       Job       `json:"job"`
-	Inputs    []Dataset `json:"inputs"`
-	Outputs   []Dataset `json:"outputs"`
-	Producer  string    `json:"producer"`
-	SchemaURL string    `json:"schemaURL"`
+	EventType string         `json:"eventType"`
+	EventTime time.Time      `json:"eventTime"`
+	Run       Run            `json:"run"`
+	Job       Job            `json:"job"`
+	Inputs    []InputDataset `json:"inputs"`
+	Outputs   []Dataset      `json:"outputs"`
+	Producer  string         `json:"producer"`
+	SchemaURL string         `json:"schemaURL"`
 }
 
 type Run struct {
@@ -89,18 +137,31 @@ type Job struct {
 	Name      string `json:"name"`
 }
 
+// Dataset is an output dataset (and the common part of an input's).
 type Dataset struct {
 	Namespace string        `json:"namespace"`
 	Name      string        `json:"name"`
 	Facets    DatasetFacets `json:"facets"`
 }
 
-// DatasetFacets are the facets we write, in a fixed key order.
+// InputDataset is a dataset a run read, with the facets of that reading.
+type InputDataset struct {
+	Dataset
+	InputFacets InputFacets `json:"inputFacets"`
+}
+
+// DatasetFacets are the dataset facets we write, in a fixed key order.
 type DatasetFacets struct {
-	DataSource    *DatasourceFacet    `json:"dataSource,omitempty"`
-	Version       *VersionFacet       `json:"version,omitempty"`
-	DatasetUsage  *DatasetUsageFacet  `json:"mlreg_datasetUsage,omitempty"`
-	ModelArtifact *ModelArtifactFacet `json:"mlreg_modelArtifact,omitempty"`
+	DataSource   *DatasourceFacet   `json:"dataSource,omitempty"`
+	Symlinks     *SymlinksFacet     `json:"symlinks,omitempty"`
+	Version      *VersionFacet      `json:"version,omitempty"`
+	Dataset      *RegistryDataset   `json:"mlreg_dataset,omitempty"`
+	ModelVersion *ModelVersionFacet `json:"mlreg_modelVersion,omitempty"`
+}
+
+// InputFacets are the input dataset facets we write.
+type InputFacets struct {
+	DatasetUsage *DatasetUsageFacet `json:"mlreg_datasetUsage,omitempty"`
 }
 
 // BaseFacet holds the two fields every facet must have.
@@ -116,44 +177,75 @@ type DatasourceFacet struct {
 	URI  string `json:"uri"`
 }
 
+// SymlinksFacet is the standard symlinks dataset facet: other names of the
+// same dataset, here the registry's.
+type SymlinksFacet struct {
+	BaseFacet
+	Identifiers []Identifier `json:"identifiers"`
+}
+
+// Identifier is one name of a dataset.
+type Identifier struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+}
+
 // VersionFacet is the standard version dataset facet.
 type VersionFacet struct {
 	BaseFacet
 	DatasetVersion string `json:"datasetVersion"`
 }
 
-// DatasetUsageFacet (mlreg_datasetUsage) says how a training run used an
-// input dataset: its role and the dataset's version (data_version, null when
-// the registry has none).
-type DatasetUsageFacet struct {
+// RegistryDataset (mlreg_dataset) is the registry's record of an input dataset.
+type RegistryDataset struct {
 	BaseFacet
-	Role           string  `json:"role"`
-	DatasetVersion *string `json:"datasetVersion"`
-	ContainsPII    bool    `json:"containsPII"`
+	DatasetID       uuid.UUID `json:"datasetId"`
+	DatasetName     string    `json:"datasetName"`
+	StorageLocation string    `json:"storageLocation"`
+	ContainsPII     bool      `json:"containsPII"`
+	DataVersion     *string   `json:"dataVersion"`
 }
 
-// ModelArtifactFacet (mlreg_modelArtifact) locates a model version's artifact.
-type ModelArtifactFacet struct {
+// DatasetUsageFacet (mlreg_datasetUsage) says how a training run used an
+// input dataset.
+type DatasetUsageFacet struct {
 	BaseFacet
-	URI       string    `json:"uri"`
-	VersionID uuid.UUID `json:"versionId"`
-	Framework string    `json:"framework"`
-	Status    string    `json:"status"`
+	Role string `json:"role"`
+}
+
+// ModelVersionFacet (mlreg_modelVersion) is the model version a run produced.
+type ModelVersionFacet struct {
+	BaseFacet
+	Model       string    `json:"model"`
+	Semver      string    `json:"semver"`
+	VersionID   uuid.UUID `json:"versionId"`
+	ArtifactURI string    `json:"artifactUri"`
+	Framework   string    `json:"framework"`
+	Status      string    `json:"status"`
 }
 
 // TrainingRunFacet (mlreg_trainingRun) is the registry's view of the run.
+// For a report at a past moment, AsOf says which of these values the audit
+// trail establishes then (lineage.AsOf's fields), null for a report of now.
 type TrainingRunFacet struct {
 	BaseFacet
-	RunName        *string  `json:"runName"`
-	ExperimentName *string  `json:"experimentName"`
-	Status         string   `json:"status"`
-	Accuracy       *float64 `json:"accuracy"`
-	F1Score        *float64 `json:"f1Score"`
-	Loss           *float64 `json:"loss"`
+	RunID          uuid.UUID                     `json:"runId"`
+	RunName        *string                       `json:"runName"`
+	ExperimentName *string                       `json:"experimentName"`
+	Status         string                        `json:"status"`
+	Accuracy       *float64                      `json:"accuracy"`
+	F1Score        *float64                      `json:"f1Score"`
+	Loss           *float64                      `json:"loss"`
+	AsOf           map[string]lineage.Provenance `json:"asOf"`
 }
 
-func customFacet(name string) BaseFacet {
-	return BaseFacet{Producer: Producer, SchemaURL: customFacetSchema + "#" + name}
+func customFacet(file, def string) BaseFacet {
+	return BaseFacet{Producer: Producer, SchemaURL: schemas.FacetBase + file + "#/$defs/" + def}
+}
+
+func standardFacet(schemaURL string) BaseFacet {
+	return BaseFacet{Producer: Producer, SchemaURL: schemaURL}
 }
 
 // terminalEventType maps a finished run's status to its OpenLineage event
@@ -170,91 +262,145 @@ func terminalEventType(status string) (eventType string, ok bool) {
 	return "", false
 }
 
-// datasetNamespace is a storage location's scheme and host ("s3://bucket"),
-// or the registry's namespace when the location has neither.
-func datasetNamespace(location string) string {
-	u, err := url.Parse(location)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return RegistryNamespace
+// RunID is the OpenLineage runId of a registry run: a UUIDv7 whose time is
+// createdAt (in milliseconds since the Unix epoch; 0 when unknown) and whose
+// 74 other free bits are the first bits of SHA-256("mlreg run " + runID).
+// It depends on nothing but the run, so every export names it alike.
+func RunID(runID uuid.UUID, createdAt *time.Time) uuid.UUID {
+	var ms uint64
+	if createdAt != nil && createdAt.UnixMilli() > 0 {
+		ms = uint64(createdAt.UnixMilli()) & (1<<48 - 1)
 	}
-	return u.Scheme + "://" + u.Host
+	sum := sha256.Sum256(append([]byte("mlreg run "), runID[:]...))
+	var id uuid.UUID
+	for i := 0; i < 6; i++ {
+		id[i] = byte(ms >> (40 - 8*i))
+	}
+	copy(id[6:], sum[:10])
+	id[6] = 0x70 | id[6]&0x0f // version 7
+	id[8] = 0x80 | id[8]&0x3f // variant 10
+	return id
+}
+
+// name is where a location lives per the naming conventions, or the
+// registry's own name for it.
+func name(location, registry, fallback string) (namespace, name string) {
+	if ns, n, ok := DatasetName(location); ok {
+		return ns, n
+	}
+	return registry, fallback
+}
+
+// dataSource is the standard dataSource facet of a location that is a URI.
+func dataSource(namespace, location string) *DatasourceFacet {
+	u, err := url.Parse(location)
+	if err != nil || u.Scheme == "" {
+		if strings.HasPrefix(location, "/") {
+			return &DatasourceFacet{BaseFacet: standardFacet(datasourceFacetSchema), Name: namespace, URI: "file://" + location}
+		}
+		return nil
+	}
+	return &DatasourceFacet{BaseFacet: standardFacet(datasourceFacetSchema), Name: namespace, URI: location}
+}
+
+// sortKey orders events: time, then version, run and the run's own order.
+type sortKey struct {
+	at      time.Time
+	version int // position in ascending semantic-version order
+	run     int // position among the version's runs
+	step    int // 0 START, 1 end
 }
 
 // Events turns a lineage report into run events in the order described
-// above, jobs in namespace.
-func Events(l lineage.Report, namespace string) []Event {
-	var events []Event
-	// The report lists versions newest first; events go oldest first.
-	for i := len(l.Versions) - 1; i >= 0; i-- {
-		v := l.Versions[i]
-		out := Dataset{Namespace: RegistryNamespace, Name: l.Model + "@" + v.Semver}
-		out.Facets.Version = &VersionFacet{
-			BaseFacet:      BaseFacet{Producer: Producer, SchemaURL: versionFacetSchema},
-			DatasetVersion: v.Semver}
-		out.Facets.ModelArtifact = &ModelArtifactFacet{BaseFacet: customFacet("ModelArtifactFacet"),
-			URI: v.ArtifactURI, VersionID: v.VersionID, Framework: v.Framework, Status: v.Status}
+// above. A report at a past moment gives the events up to it only.
+func Events(l lineage.Report, opts Options) []Event {
+	jobNamespace := cmp.Or(opts.JobNamespace, opts.Registry)
+	type keyed struct {
+		key   sortKey
+		event Event
+	}
+	var all []keyed
+	for vi := range l.Versions {
+		// The report lists versions newest first; their order here is ascending.
+		v := l.Versions[len(l.Versions)-1-vi]
+		ns, n := name(v.ArtifactURI, opts.Registry, l.Model+"@"+v.Semver)
+		out := Dataset{Namespace: ns, Name: n}
+		out.Facets.DataSource = dataSource(ns, v.ArtifactURI)
+		out.Facets.Symlinks = &SymlinksFacet{BaseFacet: standardFacet(symlinksFacetSchema),
+			Identifiers: []Identifier{{Namespace: opts.Registry, Name: l.Model + "@" + v.Semver, Type: "MODEL_VERSION"}}}
+		out.Facets.Version = &VersionFacet{BaseFacet: standardFacet(versionFacetSchema), DatasetVersion: v.Semver}
+		out.Facets.ModelVersion = &ModelVersionFacet{BaseFacet: customFacet(ModelVersionFacetFile, "ModelVersionDatasetFacet"),
+			Model: l.Model, Semver: v.Semver, VersionID: v.VersionID, ArtifactURI: v.ArtifactURI, Framework: v.Framework, Status: v.Status}
 		runs := slices.Clone(v.Runs)
-		sort.SliceStable(runs, func(a, b int) bool {
-			ta, tb := runStart(runs[a]), runStart(runs[b])
-			if !ta.Equal(tb) {
-				return ta.Before(tb)
-			}
-			return runs[a].RunID.String() < runs[b].RunID.String()
+		slices.SortStableFunc(runs, func(a, b lineage.Run) int {
+			return cmp.Or(cmp.Compare(deref(a.RunName), deref(b.RunName)), cmp.Compare(a.RunID.String(), b.RunID.String()))
 		})
-		for _, r := range runs {
-			inputs := make([]Dataset, 0, len(r.Datasets))
+		for ri, r := range runs {
+			inputs := make([]InputDataset, 0, len(r.Datasets))
 			for _, d := range r.Datasets {
-				in := Dataset{Namespace: datasetNamespace(d.StorageLocation), Name: d.Name}
-				in.Facets.DataSource = &DatasourceFacet{
-					BaseFacet: BaseFacet{Producer: Producer, SchemaURL: datasourceFacetSchema},
-					Name:      in.Namespace, URI: d.StorageLocation}
+				ns, n := name(d.StorageLocation, opts.Registry, d.DatasetName)
+				in := InputDataset{Dataset: Dataset{Namespace: ns, Name: n}}
+				in.Facets.DataSource = dataSource(ns, d.StorageLocation)
+				in.Facets.Symlinks = &SymlinksFacet{BaseFacet: standardFacet(symlinksFacetSchema),
+					Identifiers: []Identifier{{Namespace: opts.Registry, Name: d.DatasetName, Type: "DATASET"}}}
 				if d.DataVersion != nil {
-					in.Facets.Version = &VersionFacet{
-						BaseFacet:      BaseFacet{Producer: Producer, SchemaURL: versionFacetSchema},
-						DatasetVersion: *d.DataVersion}
+					in.Facets.Version = &VersionFacet{BaseFacet: standardFacet(versionFacetSchema), DatasetVersion: *d.DataVersion}
 				}
-				in.Facets.DatasetUsage = &DatasetUsageFacet{BaseFacet: customFacet("DatasetUsageFacet"),
-					Role: d.Role, DatasetVersion: d.DataVersion, ContainsPII: d.ContainsPII}
+				in.Facets.Dataset = &RegistryDataset{BaseFacet: customFacet(DatasetFacetFile, "RegistryDatasetFacet"),
+					DatasetID: d.DatasetID, DatasetName: d.DatasetName, StorageLocation: d.StorageLocation,
+					ContainsPII: d.ContainsPII, DataVersion: d.DataVersion}
+				in.InputFacets.DatasetUsage = &DatasetUsageFacet{BaseFacet: customFacet(DatasetUsageFacetFile, "DatasetUsageInputDatasetFacet"), Role: d.Role}
 				inputs = append(inputs, in)
 			}
-			event := func(eventType string, at time.Time) Event {
-				return Event{
+			facet := &TrainingRunFacet{BaseFacet: customFacet(TrainingRunFacetFile, "TrainingRunFacet"), RunID: r.RunID,
+				RunName: r.RunName, ExperimentName: r.ExperimentName, Status: r.Status,
+				Accuracy: r.Accuracy, F1Score: r.F1Score, Loss: r.Loss}
+			if r.AsOf != nil {
+				facet.AsOf = r.AsOf.Fields
+			}
+			event := func(eventType string, at time.Time, step int) keyed {
+				return keyed{sortKey{at.UTC(), vi, ri, step}, Event{
 					EventType: eventType,
 					EventTime: at.UTC(),
-					Run: Run{RunID: r.RunID, Facets: RunFacets{TrainingRun: &TrainingRunFacet{
-						BaseFacet: customFacet("TrainingRunFacet"), RunName: r.Name, ExperimentName: r.ExperimentName,
-						Status: r.Status, Accuracy: r.Accuracy, F1Score: r.F1Score, Loss: r.Loss}}},
-					Job:       Job{Namespace: namespace, Name: l.Model + ".train"},
+					Run:       Run{RunID: RunID(r.RunID, r.CreatedAt), Facets: RunFacets{TrainingRun: facet}},
+					Job:       Job{Namespace: jobNamespace, Name: l.Model + ".train"},
 					Inputs:    inputs,
 					Outputs:   []Dataset{out},
 					Producer:  Producer,
 					SchemaURL: RunEventSchema,
-				}
+				}}
 			}
 			terminal, finished := terminalEventType(r.Status)
 			switch {
 			case r.StartedAt != nil:
-				events = append(events, event("START", *r.StartedAt))
+				all = append(all, event("START", *r.StartedAt, 0))
 			case r.Status == "running" && r.CreatedAt != nil:
-				events = append(events, event("START", *r.CreatedAt))
+				all = append(all, event("START", *r.CreatedAt, 0))
 			}
 			if finished && r.CompletedAt != nil {
-				events = append(events, event(terminal, *r.CompletedAt))
+				all = append(all, event(terminal, *r.CompletedAt, 1))
 			}
 		}
+	}
+	if l.At != nil {
+		all = slices.DeleteFunc(all, func(k keyed) bool { return k.key.at.After(*l.At) })
+	}
+	slices.SortStableFunc(all, func(a, b keyed) int {
+		return cmp.Or(a.key.at.Compare(b.key.at), cmp.Compare(a.key.version, b.key.version),
+			cmp.Compare(a.key.run, b.key.run), cmp.Compare(a.key.step, b.key.step))
+	})
+	events := make([]Event, len(all))
+	for i, k := range all {
+		events[i] = k.event
 	}
 	return events
 }
 
-// runStart orders a version's runs: when it started, else ended, else was
-// recorded.
-func runStart(r lineage.Run) time.Time {
-	for _, t := range []*time.Time{r.StartedAt, r.CompletedAt, r.CreatedAt} {
-		if t != nil {
-			return *t
-		}
+func deref(s *string) string {
+	if s == nil {
+		return ""
 	}
-	return time.Time{}
+	return *s
 }
 
 // Write writes one event a line (JSON Lines).

@@ -34,7 +34,7 @@ func TestLineageByModel(t *testing.T) {
 		semver *string
 		want   []string
 	}{{nil, []string{"2.0.0", "1.0.0"}}, {one, []string{"1.0.0"}}, {ptr("3.0.0"), []string{}}} {
-		rows := res(q.LineageVersionsByModel(ctx, registrydb.LineageVersionsByModelParams{ModelID: f.ModelID, Semver: c.semver})).must(t)
+		rows := res(q.LineageVersionsByModel(ctx, f.ModelID, c.semver)).must(t)
 		if got := field(rows, func(r registrydb.LineageVersionsByModelRow) string { return r.Semver }); !equal(got, c.want) {
 			t.Errorf("LineageVersionsByModel(semver %v) = %v, want %v", deref(c.semver), got, c.want)
 		}
@@ -80,9 +80,9 @@ func TestLineageByModel(t *testing.T) {
 		return out
 	}
 	// versionLinks lists, newest version first, what pick reads of each link.
-	versionLinks := func(semver *string, at *time.Time, column func(registrydb.LineageVersionsByModelRow) []byte, pick func(linked) uuid.UUID) []uuid.UUID {
+	versionLinks := func(semver *string, column func(registrydb.LineageVersionsByModelRow) []byte, pick func(linked) uuid.UUID) []uuid.UUID {
 		ids := []uuid.UUID{}
-		for _, v := range res(q.LineageVersionsByModel(ctx, registrydb.LineageVersionsByModelParams{ModelID: f.ModelID, Semver: semver, At: at})).must(t) {
+		for _, v := range res(q.LineageVersionsByModel(ctx, f.ModelID, semver)).must(t) {
 			for _, l := range decode(column(v)) {
 				ids = append(ids, pick(l))
 			}
@@ -93,7 +93,7 @@ func TestLineageByModel(t *testing.T) {
 	deploymentsColumn := func(v registrydb.LineageVersionsByModelRow) []byte { return v.Deployments }
 	wantApprovals := []uuid.UUID{appr2.ApprovalID, f.ApprovalID}
 	approvals := func(semver *string) []uuid.UUID {
-		return versionLinks(semver, nil, approvalsColumn, func(l linked) uuid.UUID { return l.ApprovalID })
+		return versionLinks(semver, approvalsColumn, func(l linked) uuid.UUID { return l.ApprovalID })
 	}
 	if got := approvals(nil); !equal(got, wantApprovals) {
 		t.Errorf("LineageVersionsByModel approvals = %v, want %v", got, wantApprovals)
@@ -102,34 +102,22 @@ func TestLineageByModel(t *testing.T) {
 		t.Errorf("LineageVersionsByModel(1.0.0) approvals = %v, want %v", got, wantApprovals[1:])
 	}
 
-	// Deployments, and those live at a moment: dev (1.0.0) was deployed
-	// before staging (2.0.0); undeploying dev ends it.
-	deployments := func(semver *string, at *time.Time) []uuid.UUID {
-		return versionLinks(semver, at, deploymentsColumn, func(l linked) uuid.UUID { return l.DeploymentID })
+	// Every deployment, undeployed ones included (history stays).
+	deployments := func(semver *string) []uuid.UUID {
+		return versionLinks(semver, deploymentsColumn, func(l linked) uuid.UUID { return l.DeploymentID })
 	}
 	both := []uuid.UUID{dep2.DeploymentID, f.DeploymentID}
-	if got := deployments(nil, nil); !equal(got, both) {
+	if got := deployments(nil); !equal(got, both) {
 		t.Errorf("LineageVersionsByModel deployments = %v, want %v", got, both)
 	}
-	if got := deployments(one, nil); !equal(got, both[1:]) {
+	if got := deployments(one); !equal(got, both[1:]) {
 		t.Errorf("LineageVersionsByModel(1.0.0) deployments = %v, want %v", got, both[1:])
 	}
-	beforeStaging := dep2.DeployedAt.Add(-time.Microsecond)
-	if got := deployments(nil, &beforeStaging); !equal(got, both[1:]) {
-		t.Errorf("deployments live just before staging's = %v, want dev only %v", got, both[1:])
-	}
-	gone := res(q.DeploymentUndeploy(ctx, ptr("fixture-user"), f.DeploymentID)).must(t)
-	justBefore, atEnd := gone.UndeployedAt.Add(-time.Microsecond), *gone.UndeployedAt
-	if got := deployments(nil, &justBefore); !equal(got, both) {
-		t.Errorf("deployments live just before dev's undeploy = %v, want %v", got, both)
-	}
-	if got := deployments(nil, &atEnd); !equal(got, both[:1]) {
-		t.Errorf("deployments live at dev's undeploy = %v, want staging only %v", got, both[:1])
-	}
-	if got := deployments(nil, nil); !equal(got, both) {
+	res(q.DeploymentUndeploy(ctx, ptr("fixture-user"), f.DeploymentID)).must(t)
+	if got := deployments(nil); !equal(got, both) {
 		t.Errorf("every deployment after the undeploy = %v, want %v (history stays)", got, both)
 	}
-	versions := res(q.LineageVersionsByModel(ctx, registrydb.LineageVersionsByModelParams{ModelID: f.ModelID})).must(t)
+	versions := res(q.LineageVersionsByModel(ctx, f.ModelID, nil)).must(t)
 	staging, dev := decode(versions[0].Deployments), decode(versions[1].Deployments)
 	if len(staging) != 1 || staging[0].EnvironmentName != "staging" || len(dev) != 1 || dev[0].EnvironmentName != "dev" ||
 		dev[0].Status != "inactive" || dev[0].UndeployedAt == nil {

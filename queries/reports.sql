@@ -36,7 +36,7 @@ LEFT JOIN model_versions mv ON m.model_id = mv.model_id
 LEFT JOIN LATERAL (
     SELECT v.registered_at FROM model_versions v
     WHERE v.model_id = m.model_id
-    ORDER BY v.registered_at DESC NULLS LAST
+    ORDER BY v.registered_at DESC NULLS LAST, v.semver_key DESC
     LIMIT 1
 ) latest ON TRUE
 GROUP BY m.model_id, m.model_name, latest.registered_at
@@ -84,7 +84,7 @@ LEFT JOIN datasets d_train ON rd.dataset_id = d_train.dataset_id
 LEFT JOIN deployments dep ON mv.version_id = dep.version_id AND dep.status = 'active'
 LEFT JOIN environments e ON dep.environment_id = e.environment_id
 WHERE m.model_name = @model_name
-ORDER BY mv.semver_key DESC, tr.created_at DESC, e.environment_name;
+ORDER BY mv.semver_key DESC, tr.created_at DESC, tr.run_name COLLATE "C" NULLS LAST, tr.run_id, e.environment_name, d_train.dataset_name;
 
 -- name: ReportComplianceApprovals :many
 -- Part 5.3 #2.
@@ -95,7 +95,7 @@ JOIN model_versions mv ON m.model_id = mv.model_id
 JOIN approvals a ON mv.version_id = a.version_id
 WHERE m.compliance_required = TRUE
   AND a.status IN ('pending', 'approved')
-ORDER BY a.requested_at DESC, a.approval_id;
+ORDER BY a.requested_at DESC, m.model_name, mv.semver_key DESC, a.approval_type, a.approval_id;
 
 -- name: ReportDatasetUsage :many
 -- Part 5.3 #3. COUNT(DISTINCT run) because a run may use a dataset in two roles.
@@ -115,7 +115,10 @@ ORDER BY used_by_models DESC, total_training_runs DESC, d.dataset_name;
 -- Challenge 2: models deployed to production with approval status, their
 -- latest run's metrics and the datasets it used. The exercise's hint used
 -- an undefined alias and multiplied rows by approvals; here each approval
--- type and each dataset is aggregated once per deployment.
+-- type and each dataset is aggregated once per deployment. The latest run is
+-- the last created; runs created in the same instant (one transaction) are
+-- told apart by name, then id, never left to the plan: two registries loaded
+-- alike report alike.
 SELECT m.model_name, mv.semver, e.environment_name, dep.deployed_at,
        COALESCE(appr.approval_status, 'none')::text AS approval_status,
        tr.run_name, tr.accuracy, tr.f1_score,
@@ -125,14 +128,14 @@ JOIN environments e ON e.environment_id = dep.environment_id
 JOIN model_versions mv ON mv.version_id = dep.version_id
 JOIN models m ON m.model_id = mv.model_id
 LEFT JOIN LATERAL (
-    SELECT STRING_AGG(a.approval_type || ':' || a.status, ', ' ORDER BY a.approval_type, a.requested_at DESC) AS approval_status
+    SELECT STRING_AGG(a.approval_type || ':' || a.status, ', ' ORDER BY a.approval_type, a.requested_at DESC, a.status) AS approval_status
     FROM approvals a WHERE a.version_id = mv.version_id
 ) appr ON TRUE
 LEFT JOIN LATERAL (
     SELECT r.run_id, r.run_name, r.accuracy, r.f1_score
     FROM training_runs r
     WHERE r.version_id = mv.version_id
-    ORDER BY r.created_at DESC, r.run_id DESC
+    ORDER BY r.created_at DESC NULLS LAST, r.run_name COLLATE "C" NULLS LAST, r.run_id
     LIMIT 1
 ) tr ON TRUE
 LEFT JOIN LATERAL (
@@ -141,7 +144,7 @@ LEFT JOIN LATERAL (
     WHERE rd.run_id = tr.run_id
 ) ds ON TRUE
 WHERE e.environment_type = 'production' AND dep.status = 'active'
-ORDER BY m.model_name, e.environment_name;
+ORDER BY m.model_name, e.environment_name, mv.semver_key DESC, dep.deployed_at DESC, dep.deployment_id;
 
 -- name: ReportProductionDeployments :many
 -- vw_production_deployments.

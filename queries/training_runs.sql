@@ -1,17 +1,19 @@
 -- name: TrainingRunCreate :one
--- Records a run. NULL arguments take the column defaults (status queued).
+-- Records a run. NULL arguments take the column defaults (status queued,
+-- created_at now: a loader recording past runs gives their times).
 INSERT INTO training_runs (
     version_id, run_name, experiment_name, experiment_id, status,
     accuracy, precision_score, recall_score, f1_score, loss,
     custom_metrics, hyperparameters,
     compute_target, instance_type, gpu_count, gpu_type, gpu_hours, cpu_hours, estimated_cost_usd,
-    started_by, started_at, completed_at, duration_seconds, exit_code, notes
+    started_by, started_at, completed_at, duration_seconds, exit_code, notes, created_at
 ) VALUES (
     @version_id, sqlc.narg('run_name'), sqlc.narg('experiment_name'), sqlc.narg('experiment_id'), COALESCE(sqlc.narg('status')::text, 'queued'),
     sqlc.narg('accuracy'), sqlc.narg('precision_score'), sqlc.narg('recall_score'), sqlc.narg('f1_score'), sqlc.narg('loss'),
     COALESCE(sqlc.narg('custom_metrics')::jsonb, '{}'), COALESCE(sqlc.narg('hyperparameters')::jsonb, '{}'),
     sqlc.narg('compute_target'), sqlc.narg('instance_type'), COALESCE(sqlc.narg('gpu_count')::integer, 0), sqlc.narg('gpu_type'), COALESCE(sqlc.narg('gpu_hours')::numeric, 0), COALESCE(sqlc.narg('cpu_hours')::numeric, 0), sqlc.narg('estimated_cost_usd'),
-    sqlc.narg('started_by'), sqlc.narg('started_at'), sqlc.narg('completed_at'), sqlc.narg('duration_seconds'), sqlc.narg('exit_code'), sqlc.narg('notes')
+    sqlc.narg('started_by'), sqlc.narg('started_at'), sqlc.narg('completed_at'), sqlc.narg('duration_seconds'), sqlc.narg('exit_code'), sqlc.narg('notes'),
+    COALESCE(sqlc.narg('created_at')::timestamptz, now())
 )
 RETURNING *;
 

@@ -270,8 +270,12 @@ func seedVersionTree(ctx context.Context, q *registrydb.Queries, v seedVersion,
 		return 0, err
 	}
 	for i, r := range v.runs {
+		// Each run of a version recorded a minute before it started, an
+		// hour after the previous one: distinct times, so "the latest run"
+		// (Challenge 2) is one run, the same in every registry seeded alike.
 		started := now.Add(-time.Duration(48-i) * time.Hour)
 		params := registrydb.TrainingRunCreateParams{
+			CreatedAt: ptr(started.Add(-time.Minute)),
 			VersionID: mv.VersionID, RunName: &r.name, ExperimentName: &r.experiment, Status: &r.status,
 			GPUHours: &r.gpuHours, GPUCount: ptr(int32(4)), GPUType: ptr("a100"), StartedBy: ptr(v.registeredBy),
 			StartedAt: &started, Hyperparameters: []byte(r.hyperparameters),

@@ -14,7 +14,7 @@ import (
 )
 
 const impactActiveDeploymentsByDataset = `-- name: ImpactActiveDeploymentsByDataset :many
-SELECT m.model_name, mv.semver, e.environment_name, e.environment_type,
+SELECT m.model_name, mv.version_id, mv.semver, e.environment_name, e.environment_type,
        d.deployment_id, d.traffic_percentage, d.endpoint_url
 FROM deployments d
 JOIN environments e ON e.environment_id = d.environment_id
@@ -25,11 +25,12 @@ WHERE d.status = 'active'
       SELECT 1 FROM training_runs tr
       JOIN run_datasets rd ON rd.run_id = tr.run_id
       WHERE tr.version_id = d.version_id AND rd.dataset_id = $1)
-ORDER BY m.model_name, mv.semver_key DESC, e.environment_name
+ORDER BY m.model_name, mv.semver_key DESC, e.environment_name, d.deployed_at DESC, d.deployment_id
 `
 
 type ImpactActiveDeploymentsByDatasetRow struct {
 	ModelName         string    `json:"model_name"`
+	VersionID         uuid.UUID `json:"version_id"`
 	Semver            string    `json:"semver"`
 	EnvironmentName   string    `json:"environment_name"`
 	EnvironmentType   string    `json:"environment_type"`
@@ -50,6 +51,7 @@ func (q *Queries) ImpactActiveDeploymentsByDataset(ctx context.Context, datasetI
 		var i ImpactActiveDeploymentsByDatasetRow
 		if err := rows.Scan(
 			&i.ModelName,
+			&i.VersionID,
 			&i.Semver,
 			&i.EnvironmentName,
 			&i.EnvironmentType,
@@ -75,7 +77,7 @@ JOIN training_runs tr ON tr.run_id = rd.run_id
 JOIN model_versions mv ON mv.version_id = tr.version_id
 JOIN models m ON m.model_id = mv.model_id
 WHERE rd.dataset_id = $1
-ORDER BY m.model_name, mv.semver_key DESC, tr.created_at DESC, tr.run_id, rd.dataset_role
+ORDER BY m.model_name, mv.semver_key DESC, tr.created_at DESC, tr.run_name COLLATE "C" NULLS LAST, tr.run_id, rd.dataset_role
 `
 
 type ImpactRunsByDatasetRow struct {
@@ -119,6 +121,246 @@ func (q *Queries) ImpactRunsByDataset(ctx context.Context, datasetID uuid.UUID) 
 	return items, nil
 }
 
+const lineageAsOf = `-- name: LineageAsOf :many
+WITH
+vkeys AS (
+    SELECT jsonb_build_object('version_id', v.version_id) AS row_key
+    FROM model_versions v WHERE v.model_id = $2
+    UNION
+    SELECT a.row_key FROM audit_log a
+    WHERE a.table_name = 'model_versions' AND a.tx_time > $1::timestamptz
+      AND $2::text IN (a.old_row ->> 'model_id', a.new_row ->> 'model_id')
+),
+version_ids AS (SELECT k.row_key ->> 'version_id' AS id FROM vkeys k),
+rkeys AS (
+    SELECT jsonb_build_object('run_id', r.run_id) AS row_key
+    FROM training_runs r WHERE r.version_id IN (SELECT id::uuid FROM version_ids)
+    UNION
+    SELECT a.row_key FROM audit_log a
+    WHERE a.table_name = 'training_runs' AND a.tx_time > $1::timestamptz
+      AND (a.old_row ->> 'version_id' IN (SELECT id FROM version_ids) OR a.new_row ->> 'version_id' IN (SELECT id FROM version_ids))
+),
+run_ids AS (SELECT k.row_key ->> 'run_id' AS id FROM rkeys k),
+rdkeys AS (
+    SELECT jsonb_build_object('run_id', rd.run_id, 'dataset_id', rd.dataset_id, 'dataset_role', rd.dataset_role) AS row_key
+    FROM run_datasets rd WHERE rd.run_id IN (SELECT id::uuid FROM run_ids)
+    UNION
+    SELECT a.row_key || jsonb_build_object('dataset_role', COALESCE(a.new_row -> 'dataset_role', a.old_row -> 'dataset_role'))
+    FROM audit_log a
+    WHERE a.table_name = 'run_datasets' AND a.tx_time > $1::timestamptz AND a.action IN ('INSERT', 'DELETE')
+      AND a.row_key ->> 'run_id' IN (SELECT id FROM run_ids)
+),
+dskeys AS (SELECT DISTINCT jsonb_build_object('dataset_id', k.row_key -> 'dataset_id') AS row_key FROM rdkeys k),
+dkeys AS (
+    SELECT jsonb_build_object('deployment_id', d.deployment_id) AS row_key
+    FROM deployments d WHERE d.version_id IN (SELECT id::uuid FROM version_ids)
+    UNION
+    SELECT a.row_key FROM audit_log a
+    WHERE a.table_name = 'deployments' AND a.tx_time > $1::timestamptz
+      AND (a.old_row ->> 'version_id' IN (SELECT id FROM version_ids) OR a.new_row ->> 'version_id' IN (SELECT id FROM version_ids))
+),
+akeys AS (
+    SELECT jsonb_build_object('approval_id', ap.approval_id) AS row_key
+    FROM approvals ap WHERE ap.version_id IN (SELECT id::uuid FROM version_ids)
+    UNION
+    SELECT a.row_key FROM audit_log a
+    WHERE a.table_name = 'approvals' AND a.tx_time > $1::timestamptz
+      AND (a.old_row ->> 'version_id' IN (SELECT id FROM version_ids) OR a.new_row ->> 'version_id' IN (SELECT id FROM version_ids))
+),
+ekeys AS (
+    SELECT jsonb_build_object('environment_id', e.environment_id) AS row_key FROM environments e
+    UNION
+    SELECT a.row_key FROM audit_log a WHERE a.table_name = 'environments' AND a.tx_time > $1::timestamptz
+),
+cand AS (
+    SELECT 'model_versions'::text AS tbl, k.row_key, to_jsonb(v) AS cur, 'registered_at'::text AS born_col
+    FROM vkeys k LEFT JOIN model_versions v ON v.version_id = (k.row_key ->> 'version_id')::uuid
+    UNION ALL
+    SELECT 'training_runs', k.row_key, to_jsonb(r), 'created_at'
+    FROM rkeys k LEFT JOIN training_runs r ON r.run_id = (k.row_key ->> 'run_id')::uuid
+    UNION ALL
+    SELECT 'run_datasets', k.row_key, to_jsonb(rd), NULL
+    FROM rdkeys k LEFT JOIN run_datasets rd ON rd.run_id = (k.row_key ->> 'run_id')::uuid
+        AND rd.dataset_id = (k.row_key ->> 'dataset_id')::uuid AND rd.dataset_role = k.row_key ->> 'dataset_role'
+    UNION ALL
+    SELECT 'datasets', k.row_key, to_jsonb(ds), 'created_at'
+    FROM dskeys k LEFT JOIN datasets ds ON ds.dataset_id = (k.row_key ->> 'dataset_id')::uuid
+    UNION ALL
+    SELECT 'deployments', k.row_key, to_jsonb(d), 'deployed_at'
+    FROM dkeys k LEFT JOIN deployments d ON d.deployment_id = (k.row_key ->> 'deployment_id')::uuid
+    UNION ALL
+    SELECT 'approvals', k.row_key, to_jsonb(ap), 'requested_at'
+    FROM akeys k LEFT JOIN approvals ap ON ap.approval_id = (k.row_key ->> 'approval_id')::uuid
+    UNION ALL
+    SELECT 'environments', k.row_key, to_jsonb(e), NULL
+    FROM ekeys k LEFT JOIN environments e ON e.environment_id = (k.row_key ->> 'environment_id')::integer
+),
+hist AS (
+    SELECT c.tbl, c.row_key, a.audit_id, a.tx_time, a.action, a.old_row, a.new_row
+    FROM cand c
+    JOIN audit_log a ON a.table_name = c.tbl AND a.row_key = c.row_key
+    WHERE c.tbl <> 'run_datasets'
+    UNION ALL
+    SELECT c.tbl, c.row_key, a.audit_id, a.tx_time, a.action, a.old_row, a.new_row
+    FROM cand c
+    JOIN audit_log a ON a.table_name = 'run_datasets' AND a.row_key = c.row_key - 'dataset_role'
+        AND a.action IN ('INSERT', 'DELETE')
+        AND COALESCE(a.new_row -> 'dataset_role', a.old_row -> 'dataset_role') = c.row_key -> 'dataset_role'
+    WHERE c.tbl = 'run_datasets'
+),
+cols AS (
+    SELECT h.tbl, h.row_key, h.audit_id, h.tx_time, e.col,
+           COALESCE(h.old_row ? e.col, FALSE) AS has_old,
+           CASE WHEN jsonb_typeof(h.old_row -> e.col) = 'string'
+                     AND (h.old_row ->> e.col) ~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d(:\d\d)?$'
+                THEN to_jsonb((h.old_row ->> e.col)::timestamptz) ELSE h.old_row -> e.col END AS old_v,
+           COALESCE(h.new_row ? e.col, FALSE) AS has_new,
+           CASE WHEN jsonb_typeof(h.new_row -> e.col) = 'string'
+                     AND (h.new_row ->> e.col) ~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d(:\d\d)?$'
+                THEN to_jsonb((h.new_row ->> e.col)::timestamptz) ELSE h.new_row -> e.col END AS new_v
+    FROM hist h
+    CROSS JOIN LATERAL jsonb_object_keys(COALESCE(h.old_row, '{}') || COALESCE(h.new_row, '{}')) AS e(col)
+),
+col_state AS (
+    SELECT c.tbl, c.row_key, c.col,
+           min(c.tx_time) FILTER (WHERE c.tx_time > $1::timestamptz) AS next_time,
+           (array_agg(c.has_old ORDER BY c.audit_id) FILTER (WHERE c.tx_time > $1::timestamptz))[1] AS next_has_old,
+           (array_agg(c.old_v ORDER BY c.audit_id) FILTER (WHERE c.tx_time > $1::timestamptz))[1] AS next_old,
+           (array_agg(c.has_new ORDER BY c.audit_id DESC) FILTER (WHERE c.tx_time <= $1::timestamptz))[1] AS prev_has_new,
+           (array_agg(c.new_v ORDER BY c.audit_id DESC) FILTER (WHERE c.tx_time <= $1::timestamptz))[1] AS prev_new
+    FROM cols c
+    GROUP BY c.tbl, c.row_key, c.col
+),
+row_state AS (
+    SELECT c.tbl, c.row_key, c.cur, c.born_col,
+           COALESCE(bool_or(h.action = 'INSERT'), FALSE) AS has_insert,
+           (array_agg(h.action ORDER BY h.audit_id) FILTER (WHERE h.tx_time > $1::timestamptz))[1] AS first_after,
+           (array_agg(h.old_row ORDER BY h.audit_id DESC) FILTER (WHERE h.action = 'DELETE'))[1] AS deleted_row
+    FROM cand c
+    LEFT JOIN hist h ON h.tbl = c.tbl AND h.row_key = c.row_key
+    GROUP BY c.tbl, c.row_key, c.cur, c.born_col
+),
+trail AS (SELECT min(l.tx_time) AS since FROM audit_log l),
+retired AS (
+    SELECT (r.month_start::timestamp AT TIME ZONE 'UTC') AS lo,
+           ((r.month_start + INTERVAL '1 month')::timestamp AT TIME ZONE 'UTC') AS hi
+    FROM audit_retention r
+),
+rebuilt AS (
+    SELECT s.tbl, s.row_key, s.cur,
+           COALESCE(s.cur, s.deleted_row) || COALESCE((
+               SELECT jsonb_object_agg(cs.col, cs.next_old) FROM col_state cs
+               WHERE cs.tbl = s.tbl AND cs.row_key = s.row_key AND cs.next_time IS NOT NULL AND cs.next_has_old
+           ), '{}') AS row_at,
+           CASE WHEN s.first_after = 'INSERT' THEN FALSE
+                WHEN NOT s.has_insert AND (COALESCE(s.cur, s.deleted_row) ->> s.born_col)::timestamptz > $1::timestamptz THEN FALSE
+                WHEN s.first_after IS NOT NULL THEN TRUE
+                WHEN s.cur IS NULL THEN FALSE
+                ELSE TRUE END AS present,
+           s.has_insert OR (
+               $1::timestamptz >= (SELECT t.since FROM trail t)
+               AND COALESCE((COALESCE(s.cur, s.deleted_row) ->> s.born_col)::timestamptz < (SELECT t.since FROM trail t), TRUE)
+           ) AS tracked
+    FROM row_state s
+)
+SELECT b.tbl::text AS table_name, b.row_key::jsonb AS row_key, b.row_at::jsonb AS row_at,
+       (CASE WHEN b.tracked THEN 'audit' ELSE 'current' END)::text AS presence,
+       (SELECT jsonb_object_agg(k.col,
+                   CASE WHEN b.tracked
+                             AND NOT EXISTS (SELECT 1 FROM retired g
+                                             WHERE g.lo < COALESCE(cs.next_time, 'infinity') AND g.hi > $1::timestamptz)
+                             AND NOT COALESCE(cs.prev_has_new AND cs.next_has_old AND cs.prev_new IS DISTINCT FROM cs.next_old, FALSE)
+                             AND NOT COALESCE(cs.prev_has_new AND cs.next_time IS NULL AND b.cur IS NOT NULL
+                                 AND cs.prev_new IS DISTINCT FROM (
+                                     CASE WHEN jsonb_typeof(b.cur -> k.col) = 'string'
+                                               AND (b.cur ->> k.col) ~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d(:\d\d)?$'
+                                          THEN to_jsonb((b.cur ->> k.col)::timestamptz) ELSE b.cur -> k.col END), FALSE)
+                        THEN 'audit'
+                        WHEN cs.next_time IS NULL THEN 'current'
+                        ELSE 'unknown' END)
+        FROM jsonb_object_keys(b.row_at) AS k(col)
+        LEFT JOIN col_state cs ON cs.tbl = b.tbl AND cs.row_key = b.row_key AND cs.col = k.col)::jsonb AS field_as_of
+FROM rebuilt b
+WHERE b.present
+ORDER BY 1, 2
+`
+
+type LineageAsOfRow struct {
+	TableName string          `json:"table_name"`
+	RowKey    json.RawMessage `json:"row_key"`
+	RowAt     json.RawMessage `json:"row_at"`
+	Presence  string          `json:"presence"`
+	FieldAsOf json.RawMessage `json:"field_as_of"`
+}
+
+// The model's lineage rows as they were at @at: its versions, their runs,
+// the runs' dataset links and datasets, the versions' deployments and
+// approvals, and the environments, each rebuilt from the row as it is now
+// and the audit trail's changes to it after @at, undone newest first. An
+// audit row holds the whole row for INSERT and DELETE and the changed
+// columns only for UPDATE, so a column's value at @at is the old value of
+// the first change after @at that touched it, else today's. Rows deleted
+// since come back from their DELETE; rows inserted after @at drop out.
+//
+// Every value carries where it came from (field_as_of, by column):
+//
+//	audit    the trail establishes it: the row was born in the trail (its
+//	         INSERT is there) or predates a trail that reaches back to @at,
+//	         no retired month lies between @at and the change that gives the
+//	         value, and the trail's values join up around @at (the change
+//	         before @at left the value that the change after @at found);
+//	current  the trail cannot establish it, and the value is today's (or
+//	         the row's at its deletion): it may or may not be @at's;
+//	unknown  the trail cannot establish it, and the value is that of a later
+//	         change, which may differ from @at's.
+//
+// presence says the same of the row's being there at @at: audit, or current
+// when only the row's own creation time (registered_at, created_at,
+// deployed_at, requested_at) says it existed. run_datasets rows are keyed by
+// run, dataset and role (the trail keys them by run and dataset), and their
+// UPDATEs, which no query makes, are not read.
+//
+// Reading the trail needs registry_admin. One statement: the rows of every
+// table come back together, tagged with table_name.
+// Environments are few: all of them, and those deleted since.
+// Each candidate row with today's row (NULL when deleted) and the column
+// that dates its creation.
+// Every audit row of every candidate, whenever written.
+// One row per audit row and column it holds. Times are compared as times:
+// to_jsonb wrote them in the writer's time zone.
+// Per column: the first change after @at (when, and the value it found) and
+// the last change at or before @at (the value it left).
+// Per row: whether the trail saw it inserted, its first change after @at,
+// and its last DELETE (the whole row, for a row gone today).
+// Rebuilt rows: today's (or the deleted one) with the columns changed after
+// @at set back. tracked: the trail holds every change to the row since @at
+// (born in the trail, or older than a trail that reaches back to @at).
+func (q *Queries) LineageAsOf(ctx context.Context, at time.Time, modelID uuid.UUID) ([]LineageAsOfRow, error) {
+	rows, err := q.db.Query(ctx, lineageAsOf, at, modelID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LineageAsOfRow{}
+	for rows.Next() {
+		var i LineageAsOfRow
+		if err := rows.Scan(
+			&i.TableName,
+			&i.RowKey,
+			&i.RowAt,
+			&i.Presence,
+			&i.FieldAsOf,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lineageRunsByModel = `-- name: LineageRunsByModel :many
 SELECT tr.run_id, tr.version_id, tr.run_name, tr.experiment_name, tr.status,
        tr.accuracy, tr.f1_score, tr.loss, tr.started_at, tr.completed_at, tr.created_at,
@@ -130,7 +372,8 @@ LEFT JOIN run_datasets rd ON rd.run_id = tr.run_id
 LEFT JOIN datasets d ON d.dataset_id = rd.dataset_id
 WHERE mv.model_id = $1
   AND ($2::text IS NULL OR mv.semver = $2::text)
-ORDER BY mv.semver_key DESC, tr.created_at DESC, tr.run_id, rd.dataset_role COLLATE "C", d.dataset_name COLLATE "C"
+ORDER BY mv.semver_key DESC, tr.created_at DESC, tr.run_name COLLATE "C" NULLS LAST, tr.run_id,
+         rd.dataset_role COLLATE "C", d.dataset_name COLLATE "C"
 `
 
 type LineageRunsByModelRow struct {
@@ -153,7 +396,10 @@ type LineageRunsByModelRow struct {
 	DataVersion     *string    `json:"data_version"`
 }
 
-// One row per run and dataset it used (dataset columns NULL for a run with none).
+// One row per run and dataset it used (dataset columns NULL for a run with
+// none). A version's runs newest first; runs recorded in the same instant
+// (one transaction) by name, then id, so that two registries loaded alike
+// list them alike.
 func (q *Queries) LineageRunsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageRunsByModelRow, error) {
 	rows, err := q.db.Query(ctx, lineageRunsByModel, modelID, semver)
 	if err != nil {
@@ -192,11 +438,131 @@ func (q *Queries) LineageRunsByModel(ctx context.Context, modelID uuid.UUID, sem
 	return items, nil
 }
 
+const lineageRunsNewestByModel = `-- name: LineageRunsNewestByModel :many
+SELECT tr.run_id, tr.version_id, tr.run_name, tr.experiment_name, tr.status,
+       tr.accuracy, tr.f1_score, tr.loss, tr.started_at, tr.completed_at, tr.created_at,
+       rd.dataset_role, d.dataset_id AS dataset_id, d.dataset_name AS dataset_name, d.contains_pii AS contains_pii,
+       d.storage_location AS storage_location, d.data_version AS data_version
+FROM model_versions mv
+CROSS JOIN LATERAL (
+    SELECT r.run_id, r.version_id, r.run_name, r.experiment_name, r.experiment_id, r.status, r.accuracy, r.precision_score, r.recall_score, r.f1_score, r.loss, r.custom_metrics, r.hyperparameters, r.compute_target, r.instance_type, r.gpu_count, r.gpu_type, r.gpu_hours, r.cpu_hours, r.estimated_cost_usd, r.started_by, r.started_at, r.completed_at, r.duration_seconds, r.exit_code, r.logs_uri, r.tensorboard_uri, r.checkpoint_uri, r.feature_store_snapshot, r.feature_count, r.created_at, r.notes FROM training_runs r
+    WHERE r.version_id = mv.version_id
+    ORDER BY r.created_at DESC, r.run_name COLLATE "C" NULLS LAST, r.run_id
+    LIMIT $1
+) tr
+LEFT JOIN run_datasets rd ON rd.run_id = tr.run_id
+LEFT JOIN datasets d ON d.dataset_id = rd.dataset_id
+WHERE mv.model_id = $2
+  AND ($3::text IS NULL OR mv.semver = $3::text)
+ORDER BY mv.semver_key DESC, tr.created_at DESC, tr.run_name COLLATE "C" NULLS LAST, tr.run_id,
+         rd.dataset_role COLLATE "C", d.dataset_name COLLATE "C"
+`
+
+type LineageRunsNewestByModelParams struct {
+	PerVersion int32     `json:"per_version"`
+	ModelID    uuid.UUID `json:"model_id"`
+	Semver     *string   `json:"semver"`
+}
+
+type LineageRunsNewestByModelRow struct {
+	RunID           uuid.UUID  `json:"run_id"`
+	VersionID       uuid.UUID  `json:"version_id"`
+	RunName         *string    `json:"run_name"`
+	ExperimentName  *string    `json:"experiment_name"`
+	Status          string     `json:"status"`
+	Accuracy        *float64   `json:"accuracy"`
+	F1Score         *float64   `json:"f1_score"`
+	Loss            *float64   `json:"loss"`
+	StartedAt       *time.Time `json:"started_at"`
+	CompletedAt     *time.Time `json:"completed_at"`
+	CreatedAt       *time.Time `json:"created_at"`
+	DatasetRole     *string    `json:"dataset_role"`
+	DatasetID       *uuid.UUID `json:"dataset_id"`
+	DatasetName     *string    `json:"dataset_name"`
+	ContainsPII     *bool      `json:"contains_pii"`
+	StorageLocation *string    `json:"storage_location"`
+	DataVersion     *string    `json:"data_version"`
+}
+
+// LineageRunsByModel for the newest per_version runs of each version only
+// (same order): each version's runs are read newest first from
+// idx_training_version and stop after per_version, so the cost follows the
+// versions and per_version, not the model's runs.
+func (q *Queries) LineageRunsNewestByModel(ctx context.Context, arg LineageRunsNewestByModelParams) ([]LineageRunsNewestByModelRow, error) {
+	rows, err := q.db.Query(ctx, lineageRunsNewestByModel, arg.PerVersion, arg.ModelID, arg.Semver)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LineageRunsNewestByModelRow{}
+	for rows.Next() {
+		var i LineageRunsNewestByModelRow
+		if err := rows.Scan(
+			&i.RunID,
+			&i.VersionID,
+			&i.RunName,
+			&i.ExperimentName,
+			&i.Status,
+			&i.Accuracy,
+			&i.F1Score,
+			&i.Loss,
+			&i.StartedAt,
+			&i.CompletedAt,
+			&i.CreatedAt,
+			&i.DatasetRole,
+			&i.DatasetID,
+			&i.DatasetName,
+			&i.ContainsPII,
+			&i.StorageLocation,
+			&i.DataVersion,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lineageTrailCoverage = `-- name: LineageTrailCoverage :one
+SELECT EXISTS (SELECT 1 FROM audit_log)::boolean AS has_rows,
+       COALESCE((SELECT min(l.tx_time) FROM audit_log l), 'epoch')::timestamptz AS complete_since,
+       EXISTS (SELECT 1 FROM audit_retention)::boolean AS has_retired,
+       COALESCE((SELECT max((r.month_start + INTERVAL '1 month')::timestamp AT TIME ZONE 'UTC') FROM audit_retention r),
+                'epoch')::timestamptz AS retired_until
+`
+
+type LineageTrailCoverageRow struct {
+	HasRows       bool      `json:"has_rows"`
+	CompleteSince time.Time `json:"complete_since"`
+	HasRetired    bool      `json:"has_retired"`
+	RetiredUntil  time.Time `json:"retired_until"`
+}
+
+// How far back the audit trail reaches, for LineageAsOf's reader: its oldest
+// row kept (has_rows false, and the epoch, for an empty trail) and the end
+// of the newest month retired by audit_log_retire_month (has_retired false,
+// and the epoch, when none was).
+func (q *Queries) LineageTrailCoverage(ctx context.Context) (LineageTrailCoverageRow, error) {
+	row := q.db.QueryRow(ctx, lineageTrailCoverage)
+	var i LineageTrailCoverageRow
+	err := row.Scan(
+		&i.HasRows,
+		&i.CompleteSince,
+		&i.HasRetired,
+		&i.RetiredUntil,
+	)
+	return i, err
+}
+
 const lineageVersionsByModel = `-- name: LineageVersionsByModel :many
 
-SELECT mv.version_id, mv.semver, mv.status, mv.framework, mv.artifact_uri,
+SELECT mv.version_id, mv.semver, mv.status, mv.framework, mv.artifact_uri, mv.registered_at,
        COALESCE(dep.deployments, '[]')::jsonb AS deployments,
-       COALESCE(ap.approvals, '[]')::jsonb AS approvals
+       COALESCE(ap.approvals, '[]')::jsonb AS approvals,
+       (SELECT count(*) FROM training_runs r WHERE r.version_id = mv.version_id)::bigint AS runs_total
 FROM model_versions mv
 LEFT JOIN LATERAL (
     SELECT jsonb_agg(jsonb_build_object(
@@ -204,13 +570,10 @@ LEFT JOIN LATERAL (
                'environment_type', e.environment_type, 'status', d.status,
                'traffic_percentage', d.traffic_percentage, 'endpoint_url', d.endpoint_url,
                'deployed_at', d.deployed_at, 'deployed_by', d.deployed_by, 'undeployed_at', d.undeployed_at)
-               ORDER BY e.priority DESC, e.environment_name, d.deployed_at DESC) AS deployments
+               ORDER BY e.priority DESC, e.environment_name COLLATE "C", d.deployed_at DESC, d.deployment_id) AS deployments
     FROM deployments d
     JOIN environments e ON e.environment_id = d.environment_id
     WHERE d.version_id = mv.version_id
-      AND ($1::timestamptz IS NULL
-           OR (d.deployed_at <= $1::timestamptz
-               AND (d.undeployed_at IS NULL OR d.undeployed_at > $1::timestamptz)))
 ) dep ON TRUE
 LEFT JOIN LATERAL (
     SELECT jsonb_agg(jsonb_build_object(
@@ -218,39 +581,38 @@ LEFT JOIN LATERAL (
                'requested_by', a.requested_by, 'requested_at', a.requested_at,
                'approved_by', a.approved_by, 'approved_at', a.approved_at,
                'rejected_by', a.rejected_by, 'rejected_at', a.rejected_at, 'expires_at', a.expires_at)
-               ORDER BY a.requested_at DESC, a.approval_id) AS approvals
+               ORDER BY a.requested_at DESC, a.approval_type COLLATE "C", a.approval_id) AS approvals
     FROM approvals a
     WHERE a.version_id = mv.version_id
 ) ap ON TRUE
-WHERE mv.model_id = $2
-  AND ($3::text IS NULL OR mv.semver = $3::text)
+WHERE mv.model_id = $1
+  AND ($2::text IS NULL OR mv.semver = $2::text)
 ORDER BY mv.semver_key DESC
 `
 
-type LineageVersionsByModelParams struct {
-	At      *time.Time `json:"at"`
-	ModelID uuid.UUID  `json:"model_id"`
-	Semver  *string    `json:"semver"`
-}
-
 type LineageVersionsByModelRow struct {
-	VersionID   uuid.UUID       `json:"version_id"`
-	Semver      string          `json:"semver"`
-	Status      string          `json:"status"`
-	Framework   string          `json:"framework"`
-	ArtifactURI string          `json:"artifact_uri"`
-	Deployments json.RawMessage `json:"deployments"`
-	Approvals   json.RawMessage `json:"approvals"`
+	VersionID    uuid.UUID       `json:"version_id"`
+	Semver       string          `json:"semver"`
+	Status       string          `json:"status"`
+	Framework    string          `json:"framework"`
+	ArtifactURI  string          `json:"artifact_uri"`
+	RegisteredAt *time.Time      `json:"registered_at"`
+	Deployments  json.RawMessage `json:"deployments"`
+	Approvals    json.RawMessage `json:"approvals"`
+	RunsTotal    int64           `json:"runs_total"`
 }
 
 // Lineage reads a model's graph in two queries keyed by model_id, so the
 // number of round trips does not grow with its versions: the versions, each
 // with its deployments and approvals aggregated as JSON arrays, and the runs
-// with their datasets. sqlc.narg('semver') narrows to one version;
-// sqlc.narg('at') keeps only the deployments live at that moment.
-// Deployments are ordered by environment priority, approvals newest first.
-func (q *Queries) LineageVersionsByModel(ctx context.Context, arg LineageVersionsByModelParams) ([]LineageVersionsByModelRow, error) {
-	rows, err := q.db.Query(ctx, lineageVersionsByModel, arg.At, arg.ModelID, arg.Semver)
+// with their datasets (every run, or the newest few of each version).
+// sqlc.narg('semver') narrows to one version. The registry as it was at a
+// past moment is LineageAsOf's, below.
+// Deployments are ordered by environment priority, approvals newest first;
+// runs_total counts the version's runs (LineageRunsNewestByModel lists only
+// the newest few).
+func (q *Queries) LineageVersionsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageVersionsByModelRow, error) {
+	rows, err := q.db.Query(ctx, lineageVersionsByModel, modelID, semver)
 	if err != nil {
 		return nil, err
 	}
@@ -264,8 +626,10 @@ func (q *Queries) LineageVersionsByModel(ctx context.Context, arg LineageVersion
 			&i.Status,
 			&i.Framework,
 			&i.ArtifactURI,
+			&i.RegisteredAt,
 			&i.Deployments,
 			&i.Approvals,
+			&i.RunsTotal,
 		); err != nil {
 			return nil, err
 		}

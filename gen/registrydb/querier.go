@@ -6,6 +6,7 @@ package registrydb
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -155,15 +156,72 @@ type Querier interface {
 	// Serving (active or degraded) production deployments of compliance-required
 	// models lacking an approved compliance approval that has not expired.
 	IntegrityUnapprovedProductionDeployments(ctx context.Context) ([]IntegrityUnapprovedProductionDeploymentsRow, error)
-	// One row per run and dataset it used (dataset columns NULL for a run with none).
+	// The model's lineage rows as they were at @at: its versions, their runs,
+	// the runs' dataset links and datasets, the versions' deployments and
+	// approvals, and the environments, each rebuilt from the row as it is now
+	// and the audit trail's changes to it after @at, undone newest first. An
+	// audit row holds the whole row for INSERT and DELETE and the changed
+	// columns only for UPDATE, so a column's value at @at is the old value of
+	// the first change after @at that touched it, else today's. Rows deleted
+	// since come back from their DELETE; rows inserted after @at drop out.
+	//
+	// Every value carries where it came from (field_as_of, by column):
+	//   audit    the trail establishes it: the row was born in the trail (its
+	//            INSERT is there) or predates a trail that reaches back to @at,
+	//            no retired month lies between @at and the change that gives the
+	//            value, and the trail's values join up around @at (the change
+	//            before @at left the value that the change after @at found);
+	//   current  the trail cannot establish it, and the value is today's (or
+	//            the row's at its deletion): it may or may not be @at's;
+	//   unknown  the trail cannot establish it, and the value is that of a later
+	//            change, which may differ from @at's.
+	// presence says the same of the row's being there at @at: audit, or current
+	// when only the row's own creation time (registered_at, created_at,
+	// deployed_at, requested_at) says it existed. run_datasets rows are keyed by
+	// run, dataset and role (the trail keys them by run and dataset), and their
+	// UPDATEs, which no query makes, are not read.
+	//
+	// Reading the trail needs registry_admin. One statement: the rows of every
+	// table come back together, tagged with table_name.
+	// Environments are few: all of them, and those deleted since.
+	// Each candidate row with today's row (NULL when deleted) and the column
+	// that dates its creation.
+	// Every audit row of every candidate, whenever written.
+	// One row per audit row and column it holds. Times are compared as times:
+	// to_jsonb wrote them in the writer's time zone.
+	// Per column: the first change after @at (when, and the value it found) and
+	// the last change at or before @at (the value it left).
+	// Per row: whether the trail saw it inserted, its first change after @at,
+	// and its last DELETE (the whole row, for a row gone today).
+	// Rebuilt rows: today's (or the deleted one) with the columns changed after
+	// @at set back. tracked: the trail holds every change to the row since @at
+	// (born in the trail, or older than a trail that reaches back to @at).
+	LineageAsOf(ctx context.Context, at time.Time, modelID uuid.UUID) ([]LineageAsOfRow, error)
+	// One row per run and dataset it used (dataset columns NULL for a run with
+	// none). A version's runs newest first; runs recorded in the same instant
+	// (one transaction) by name, then id, so that two registries loaded alike
+	// list them alike.
 	LineageRunsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageRunsByModelRow, error)
+	// LineageRunsByModel for the newest per_version runs of each version only
+	// (same order): each version's runs are read newest first from
+	// idx_training_version and stop after per_version, so the cost follows the
+	// versions and per_version, not the model's runs.
+	LineageRunsNewestByModel(ctx context.Context, arg LineageRunsNewestByModelParams) ([]LineageRunsNewestByModelRow, error)
+	// How far back the audit trail reaches, for LineageAsOf's reader: its oldest
+	// row kept (has_rows false, and the epoch, for an empty trail) and the end
+	// of the newest month retired by audit_log_retire_month (has_retired false,
+	// and the epoch, when none was).
+	LineageTrailCoverage(ctx context.Context) (LineageTrailCoverageRow, error)
 	// Lineage reads a model's graph in two queries keyed by model_id, so the
 	// number of round trips does not grow with its versions: the versions, each
 	// with its deployments and approvals aggregated as JSON arrays, and the runs
-	// with their datasets. sqlc.narg('semver') narrows to one version;
-	// sqlc.narg('at') keeps only the deployments live at that moment.
-	// Deployments are ordered by environment priority, approvals newest first.
-	LineageVersionsByModel(ctx context.Context, arg LineageVersionsByModelParams) ([]LineageVersionsByModelRow, error)
+	// with their datasets (every run, or the newest few of each version).
+	// sqlc.narg('semver') narrows to one version. The registry as it was at a
+	// past moment is LineageAsOf's, below.
+	// Deployments are ordered by environment priority, approvals newest first;
+	// runs_total counts the version's runs (LineageRunsNewestByModel lists only
+	// the newest few).
+	LineageVersionsByModel(ctx context.Context, modelID uuid.UUID, semver *string) ([]LineageVersionsByModelRow, error)
 	// Whether dbmate's schema_migrations table exists (a database never
 	// migrated has none).
 	MigrationBookkeepingExists(ctx context.Context) (bool, error)
@@ -275,7 +333,10 @@ type Querier interface {
 	// Challenge 2: models deployed to production with approval status, their
 	// latest run's metrics and the datasets it used. The exercise's hint used
 	// an undefined alias and multiplied rows by approvals; here each approval
-	// type and each dataset is aggregated once per deployment.
+	// type and each dataset is aggregated once per deployment. The latest run is
+	// the last created; runs created in the same instant (one transaction) are
+	// told apart by name, then id, never left to the plan: two registries loaded
+	// alike report alike.
 	ReportProductionModels(ctx context.Context) ([]ReportProductionModelsRow, error)
 	// Rows in each registry table (exact counts, so a full scan of each):
 	// `mlreg seed --scale` refuses a registry that has models, and its tests
@@ -332,7 +393,8 @@ type Querier interface {
 	TeamUpsertByName(ctx context.Context, arg TeamUpsertByNameParams) (Team, error)
 	// Every run: the full scan `mlreg bench` holds `mlreg check` against.
 	TrainingRunCount(ctx context.Context) (int64, error)
-	// Records a run. NULL arguments take the column defaults (status queued).
+	// Records a run. NULL arguments take the column defaults (status queued,
+	// created_at now: a loader recording past runs gives their times).
 	TrainingRunCreate(ctx context.Context, arg TrainingRunCreateParams) (TrainingRun, error)
 	// Cascades to the run's dataset links.
 	TrainingRunDelete(ctx context.Context, runID uuid.UUID) (int64, error)

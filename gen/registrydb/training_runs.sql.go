@@ -129,13 +129,14 @@ INSERT INTO training_runs (
     accuracy, precision_score, recall_score, f1_score, loss,
     custom_metrics, hyperparameters,
     compute_target, instance_type, gpu_count, gpu_type, gpu_hours, cpu_hours, estimated_cost_usd,
-    started_by, started_at, completed_at, duration_seconds, exit_code, notes
+    started_by, started_at, completed_at, duration_seconds, exit_code, notes, created_at
 ) VALUES (
     $1, $2, $3, $4, COALESCE($5::text, 'queued'),
     $6, $7, $8, $9, $10,
     COALESCE($11::jsonb, '{}'), COALESCE($12::jsonb, '{}'),
     $13, $14, COALESCE($15::integer, 0), $16, COALESCE($17::numeric, 0), COALESCE($18::numeric, 0), $19,
-    $20, $21, $22, $23, $24, $25
+    $20, $21, $22, $23, $24, $25,
+    COALESCE($26::timestamptz, now())
 )
 RETURNING run_id, version_id, run_name, experiment_name, experiment_id, status, accuracy, precision_score, recall_score, f1_score, loss, custom_metrics, hyperparameters, compute_target, instance_type, gpu_count, gpu_type, gpu_hours, cpu_hours, estimated_cost_usd, started_by, started_at, completed_at, duration_seconds, exit_code, logs_uri, tensorboard_uri, checkpoint_uri, feature_store_snapshot, feature_count, created_at, notes
 `
@@ -166,9 +167,11 @@ type TrainingRunCreateParams struct {
 	DurationSeconds  *int32          `json:"duration_seconds"`
 	ExitCode         *int32          `json:"exit_code"`
 	Notes            *string         `json:"notes"`
+	CreatedAt        *time.Time      `json:"created_at"`
 }
 
-// Records a run. NULL arguments take the column defaults (status queued).
+// Records a run. NULL arguments take the column defaults (status queued,
+// created_at now: a loader recording past runs gives their times).
 func (q *Queries) TrainingRunCreate(ctx context.Context, arg TrainingRunCreateParams) (TrainingRun, error) {
 	row := q.db.QueryRow(ctx, trainingRunCreate,
 		arg.VersionID,
@@ -196,6 +199,7 @@ func (q *Queries) TrainingRunCreate(ctx context.Context, arg TrainingRunCreatePa
 		arg.DurationSeconds,
 		arg.ExitCode,
 		arg.Notes,
+		arg.CreatedAt,
 	)
 	var i TrainingRun
 	err := row.Scan(

@@ -141,7 +141,7 @@ func (a *app) auditLogCommand() *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				return writeJSON(a.out, rows)
+				return writeJSON(a.out, newAuditLogDocument(rows))
 			}
 			return writeAuditText(a.out, rows)
 		},

@@ -41,16 +41,18 @@ func TestAuditLog(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("audit log: exit %d: %s", code, stderr)
 	}
-	var rows []struct {
-		TableName string          `json:"table_name"`
-		Action    string          `json:"action"`
-		NewRow    json.RawMessage `json:"new_row"`
+	var doc struct {
+		Entries []struct {
+			Table  string          `json:"table"`
+			Action string          `json:"action"`
+			NewRow json.RawMessage `json:"new_row"`
+		} `json:"entries"`
 	}
-	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 2 {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Entries) != 2 {
 		t.Fatalf("audit log json: %v: %s", err, out)
 	}
-	for _, r := range rows {
-		if r.TableName != "models" || r.Action != "INSERT" || !strings.Contains(string(r.NewRow), "model_name") {
+	for _, r := range doc.Entries {
+		if r.Table != "models" || r.Action != "INSERT" || !strings.Contains(string(r.NewRow), "model_name") {
 			t.Errorf("row %+v", r)
 		}
 	}

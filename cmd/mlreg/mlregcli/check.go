@@ -1,7 +1,6 @@
 package mlregcli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -37,9 +36,7 @@ changes nothing. It exits 1 when a check finds an error, 0 otherwise
 				return err
 			}
 			if format == "json" {
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(map[string]any{"ok": report.OK(), "findings": report.Findings}); err != nil {
+				if err := writeJSON(a.out, newCheckDocument(report)); err != nil {
 					return err
 				}
 			} else {

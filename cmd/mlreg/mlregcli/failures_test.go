@@ -93,9 +93,9 @@ func TestHungServerTimesOut(t *testing.T) {
 // mlregBinary builds the command once for the tests that need a process of
 // its own (signals, what outlives it).
 var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
+	buildOnce   sync.Once
+	builtBinary string
+	buildErr    error
 )
 
 func mlregBinary(t *testing.T) string {
@@ -106,8 +106,8 @@ func mlregBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		binary = filepath.Join(dir, "mlreg")
-		out, err := osexec.Command("go", "build", "-o", binary, "github.com/mlplatform/model-registry/cmd/mlreg").CombinedOutput()
+		builtBinary = filepath.Join(dir, "mlreg")
+		out, err := osexec.Command("go", "build", "-o", builtBinary, "github.com/mlplatform/model-registry/cmd/mlreg").CombinedOutput()
 		if err != nil {
 			buildErr = errors.New(string(out))
 		}
@@ -115,7 +115,7 @@ func mlregBinary(t *testing.T) string {
 	if buildErr != nil {
 		t.Fatalf("building mlreg: %v", buildErr)
 	}
-	return binary
+	return builtBinary
 }
 
 // TestSignalsCancel: SIGINT or SIGTERM to mlreg waiting on a server that

@@ -177,9 +177,14 @@ func TestLineage(t *testing.T) {
 			t.Errorf("--format %s: exit %d\n%s", format, code, out)
 		}
 	}
-	code, out, _ = mlreg(t, "--database-url", url, "lineage", "fraud-detector", "--version", "2.0.0", "--at", "2000-01-01", "--format", "json")
-	if err := json.Unmarshal([]byte(out), &l); code != 0 || err != nil || len(l.Versions) != 1 || len(l.Versions[0].Deployments) != 0 {
-		t.Fatalf("--version 2.0.0 --at 2000-01-01: exit %d, %+v", code, l)
+	// In 2000 the registry did not have the model's versions yet.
+	code, out, _ = mlreg(t, "--database-url", url, "lineage", "fraud-detector", "--at", "2000-01-01", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &l); code != 0 || err != nil || len(l.Versions) != 0 || l.At == nil {
+		t.Fatalf("--at 2000-01-01: exit %d, %+v", code, l)
+	}
+	code, _, stderr = mlreg(t, "--database-url", url, "lineage", "fraud-detector", "--version", "2.0.0", "--at", "2000-01-01")
+	if code != 2 || !strings.Contains(stderr, `model "fraud-detector" had no version 2.0.0 at 2000-01-01T00:00:00Z`) {
+		t.Fatalf("--version 2.0.0 --at 2000-01-01: exit %d, %q", code, stderr)
 	}
 }
 
