@@ -17,6 +17,7 @@ type Querier interface {
 	// Marks every approval whose expires_at has passed as expired.
 	ApprovalExpireDue(ctx context.Context) ([]Approval, error)
 	ApprovalGetByID(ctx context.Context, approvalID uuid.UUID) (Approval, error)
+	ApprovalImportManyCopyFrom(ctx context.Context, arg []ApprovalImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale) of approvals in their final
 	// state: approved rows carry approved_by and approved_at, rejected rows
 	// rejected_by and rejected_at (CHECK approval_xor).
@@ -72,6 +73,8 @@ type Querier interface {
 	DatasetDelete(ctx context.Context, datasetID uuid.UUID) (int64, error)
 	DatasetGetByID(ctx context.Context, datasetID uuid.UUID) (Dataset, error)
 	DatasetGetByName(ctx context.Context, datasetName string) (Dataset, error)
+	DatasetImportLookup(ctx context.Context, datasetIds []uuid.UUID, datasetNames []string) ([]Dataset, error)
+	DatasetImportManyCopyFrom(ctx context.Context, arg []DatasetImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale), dataset_id supplied by the caller.
 	DatasetInsertManyCopyFrom(ctx context.Context, arg []DatasetInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on dataset_name ('' for the first page).
@@ -80,6 +83,7 @@ type Querier interface {
 	DatasetListNamesLike(ctx context.Context, pattern string, maxRows int32) ([]string, error)
 	DatasetTagAttach(ctx context.Context, arg DatasetTagAttachParams) error
 	DatasetTagDetach(ctx context.Context, datasetID uuid.UUID, tagID uuid.UUID) (int64, error)
+	DatasetTagImportManyCopyFrom(ctx context.Context, arg []DatasetTagImportManyCopyFromParams) (int64, error)
 	// Bulk load of dataset tags through COPY (mlreg seed --scale).
 	DatasetTagInsertManyCopyFrom(ctx context.Context, arg []DatasetTagInsertManyCopyFromParams) (int64, error)
 	DatasetTagListByDataset(ctx context.Context, datasetID uuid.UUID) ([]DatasetTagListByDatasetRow, error)
@@ -89,6 +93,10 @@ type Querier interface {
 	DeploymentCreate(ctx context.Context, arg DeploymentCreateParams) (Deployment, error)
 	DeploymentDelete(ctx context.Context, deploymentID uuid.UUID) (int64, error)
 	DeploymentGetByID(ctx context.Context, deploymentID uuid.UUID) (Deployment, error)
+	// The deployment_rules trigger checks each active row as it would any
+	// other: a retired version, a missing approval or traffic over 100 percent
+	// refuses the whole COPY.
+	DeploymentImportManyCopyFrom(ctx context.Context, arg []DeploymentImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale) of deployments, live or
 	// undeployed, by environment_id. Load approvals first: an active production
 	// deployment of a compliance-required model needs an approved approval.
@@ -108,24 +116,59 @@ type Querier interface {
 	EnvironmentDelete(ctx context.Context, environmentID int32) (int64, error)
 	EnvironmentGetByID(ctx context.Context, environmentID int32) (Environment, error)
 	EnvironmentGetByName(ctx context.Context, environmentName string) (Environment, error)
+	// environment_id is supplied (a SERIAL): EnvironmentSequenceSync moves the
+	// sequence past it afterwards.
+	EnvironmentImportManyCopyFrom(ctx context.Context, arg []EnvironmentImportManyCopyFromParams) (int64, error)
 	// Keyset pagination on environment_name ('' for the first page).
 	EnvironmentList(ctx context.Context, afterName string, maxRows int32) ([]Environment, error)
+	// Moves environments' sequence past its highest id (never back), after
+	// EnvironmentImportManyCopyFrom wrote ids of its own.
+	EnvironmentSequenceSync(ctx context.Context) error
 	EnvironmentUpdate(ctx context.Context, arg EnvironmentUpdateParams) (Environment, error)
 	ExperimentCreate(ctx context.Context, arg ExperimentCreateParams) (Experiment, error)
 	// Its runs stay, with experiment_id set to NULL.
 	ExperimentDelete(ctx context.Context, experimentID uuid.UUID) (int64, error)
 	ExperimentGetByID(ctx context.Context, experimentID uuid.UUID) (Experiment, error)
 	ExperimentGetByName(ctx context.Context, experimentName string) (Experiment, error)
+	ExperimentImportLookup(ctx context.Context, experimentIds []uuid.UUID, experimentNames []string) ([]Experiment, error)
+	ExperimentImportManyCopyFrom(ctx context.Context, arg []ExperimentImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale), experiment_id supplied by the caller.
 	ExperimentInsertManyCopyFrom(ctx context.Context, arg []ExperimentInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on experiment_name ('' for the first page).
 	ExperimentList(ctx context.Context, afterName string, maxRows int32) ([]Experiment, error)
 	ExperimentUpdate(ctx context.Context, arg ExperimentUpdateParams) (Experiment, error)
 	ExperimentUpsertByName(ctx context.Context, arg ExperimentUpsertByNameParams) (Experiment, error)
+	ExportApprovals(ctx context.Context, arg ExportApprovalsParams) ([]Approval, error)
+	ExportDatasetTags(ctx context.Context, arg ExportDatasetTagsParams) ([]DatasetTag, error)
+	ExportDatasets(ctx context.Context, arg ExportDatasetsParams) ([]Dataset, error)
+	ExportDeployments(ctx context.Context, arg ExportDeploymentsParams) ([]Deployment, error)
+	ExportEnvironments(ctx context.Context, arg ExportEnvironmentsParams) ([]Environment, error)
+	// The given experiments and those of the given models.
+	ExportExperiments(ctx context.Context, arg ExportExperimentsParams) ([]Experiment, error)
+	// Every period of every alias, the closed ones too, as plain columns
+	// (valid_during is their range).
+	ExportModelAliases(ctx context.Context, arg ExportModelAliasesParams) ([]ExportModelAliasesRow, error)
+	ExportModelTags(ctx context.Context, arg ExportModelTagsParams) ([]ModelTag, error)
+	ExportModelVersions(ctx context.Context, arg ExportModelVersionsParams) ([]ModelVersion, error)
+	ExportModels(ctx context.Context, arg ExportModelsParams) ([]Model, error)
+	ExportRunDatasets(ctx context.Context, arg ExportRunDatasetsParams) ([]RunDataset, error)
+	ExportTags(ctx context.Context, arg ExportTagsParams) ([]Tag, error)
+	// mlreg export: every row of a table a page at a time, keyset on its
+	// primary key, either all of them (@all) or those of the given keys (the
+	// rows one model reaches, which package importer works out table by table).
+	// The rows are the tables' own, so that mlreg import jsonl writes them back
+	// through the ...ImportManyCopyFrom queries unchanged.
+	ExportTeams(ctx context.Context, arg ExportTeamsParams) ([]Team, error)
+	ExportTrainingRuns(ctx context.Context, arg ExportTrainingRunsParams) ([]TrainingRun, error)
+	ExportUsers(ctx context.Context, arg ExportUsersParams) ([]User, error)
 	// Active deployments of every version trained on the dataset.
 	ImpactActiveDeploymentsByDataset(ctx context.Context, datasetID uuid.UUID) ([]ImpactActiveDeploymentsByDatasetRow, error)
 	// Every run that used the dataset, with its version and model.
 	ImpactRunsByDataset(ctx context.Context, datasetID uuid.UUID) ([]ImpactRunsByDatasetRow, error)
+	// How many of the given keys each table holds: the import's check, before
+	// it commits, that every row it mapped is in the registry. Composite keys
+	// come as parallel arrays.
+	ImportCountKeys(ctx context.Context, arg ImportCountKeysParams) (ImportCountKeysRow, error)
 	IntegrityActiveDeploymentsOfRetiredVersions(ctx context.Context) ([]IntegrityActiveDeploymentsOfRetiredVersionsRow, error)
 	IntegrityActiveDeploymentsWithoutEnvironment(ctx context.Context) ([]IntegrityActiveDeploymentsWithoutEnvironmentRow, error)
 	IntegrityApprovedPastExpiry(ctx context.Context) ([]IntegrityApprovedPastExpiryRow, error)
@@ -166,6 +209,14 @@ type Querier interface {
 	MigrationUnlock(ctx context.Context) (bool, error)
 	// Every version an alias of a model has named, newest first.
 	ModelAliasHistory(ctx context.Context, modelID uuid.UUID, alias string) ([]ModelAliasHistoryRow, error)
+	// One period of an alias's history as it was exported, id included (COPY
+	// cannot write a GENERATED ALWAYS identity; OVERRIDING SYSTEM VALUE can).
+	// A NULL valid_until is the alias's current period. The exclusion
+	// constraint still refuses overlapping periods; ModelAliasSequenceSync
+	// moves the identity past the ids written.
+	ModelAliasImportHistory(ctx context.Context, arg ModelAliasImportHistoryParams) error
+	// The aliases the given models have now.
+	ModelAliasImportListCurrent(ctx context.Context, modelIds []uuid.UUID) ([]ModelAliasImportListCurrentRow, error)
 	// Every alias a model has now, by name.
 	ModelAliasListByModel(ctx context.Context, modelID uuid.UUID) ([]ModelAliasListByModelRow, error)
 	// Points an alias of a model at one of its versions, in one call: the
@@ -178,6 +229,9 @@ type Querier interface {
 	ModelAliasResolve(ctx context.Context, modelID uuid.UUID, alias string) (ModelAliasResolveRow, error)
 	// The version an alias of a model named at a past moment.
 	ModelAliasResolveAt(ctx context.Context, arg ModelAliasResolveAtParams) (ModelAliasResolveAtRow, error)
+	// Moves model_aliases' identity past its highest id (never back), after
+	// ModelAliasImportHistory wrote ids of its own.
+	ModelAliasSequenceSync(ctx context.Context) error
 	// NULL arguments for defaulted columns (risk_level, compliance_required,
 	// created_by) take the schema defaults.
 	ModelCreate(ctx context.Context, arg ModelCreateParams) (Model, error)
@@ -186,6 +240,13 @@ type Querier interface {
 	ModelDelete(ctx context.Context, modelID uuid.UUID) (int64, error)
 	ModelGetByID(ctx context.Context, modelID uuid.UUID) (Model, error)
 	ModelGetByName(ctx context.Context, modelName string) (Model, error)
+	// The models an import may meet again: those with the ids it would give
+	// and those holding the names it would use.
+	ModelImportLookup(ctx context.Context, modelIds []uuid.UUID, modelNames []string) ([]Model, error)
+	ModelImportManyCopyFrom(ctx context.Context, arg []ModelImportManyCopyFromParams) (int64, error)
+	// The columns an import owns on a model it created. An unchanged value is
+	// written back as it was, which the audit trail does not record.
+	ModelImportUpdate(ctx context.Context, arg ModelImportUpdateParams) error
 	// Bulk load through COPY (mlreg seed --scale), model_id supplied by the caller
 	// so that versions can follow without reading the rows back.
 	ModelInsertManyCopyFrom(ctx context.Context, arg []ModelInsertManyCopyFromParams) (int64, error)
@@ -198,6 +259,8 @@ type Querier interface {
 	// Attaching a tag twice is a no-op.
 	ModelTagAttach(ctx context.Context, arg ModelTagAttachParams) error
 	ModelTagDetach(ctx context.Context, modelID uuid.UUID, tagID uuid.UUID) (int64, error)
+	ModelTagImportListByModels(ctx context.Context, modelIds []uuid.UUID) ([]ModelTag, error)
+	ModelTagImportManyCopyFrom(ctx context.Context, arg []ModelTagImportManyCopyFromParams) (int64, error)
 	// Bulk load of model tags through COPY (mlreg seed --scale).
 	ModelTagInsertManyCopyFrom(ctx context.Context, arg []ModelTagInsertManyCopyFromParams) (int64, error)
 	ModelTagListByModel(ctx context.Context, modelID uuid.UUID) ([]ModelTagListByModelRow, error)
@@ -216,6 +279,15 @@ type Querier interface {
 	// The highest semantic version of the model that is not archived
 	// (10.0.0 above 9.0.0; a release above its pre-releases).
 	ModelVersionGetLatest(ctx context.Context, modelName string) (ModelVersion, error)
+	// Every version of the given models: the import matches its versions
+	// against them and numbers new ones after them.
+	ModelVersionImportListByModels(ctx context.Context, modelIds []uuid.UUID) ([]ModelVersionImportListByModelsRow, error)
+	// Every column but semver_key (generated). The version_lifecycle trigger
+	// keeps lifecycle dates an INSERT carries and fills missing ones.
+	ModelVersionImportManyCopyFrom(ctx context.Context, arg []ModelVersionImportManyCopyFromParams) (int64, error)
+	// A version's status moves through the version_lifecycle trigger, which
+	// refuses a move backwards and stamps the lifecycle dates.
+	ModelVersionImportUpdate(ctx context.Context, arg ModelVersionImportUpdateParams) error
 	// Bulk load through COPY (mlreg seed --scale), with the status and the
 	// lifecycle timestamps the version reached, version_id supplied by the caller.
 	ModelVersionInsertManyCopyFrom(ctx context.Context, arg []ModelVersionInsertManyCopyFromParams) (int64, error)
@@ -279,6 +351,8 @@ type Querier interface {
 	// Records that a run used a dataset in a role; re-attaching updates the counts.
 	RunDatasetAttach(ctx context.Context, arg RunDatasetAttachParams) error
 	RunDatasetDetach(ctx context.Context, arg RunDatasetDetachParams) (int64, error)
+	RunDatasetImportListByRuns(ctx context.Context, runIds []uuid.UUID) ([]RunDataset, error)
+	RunDatasetImportManyCopyFrom(ctx context.Context, arg []RunDatasetImportManyCopyFromParams) (int64, error)
 	RunDatasetInsertManyCopyFrom(ctx context.Context, arg []RunDatasetInsertManyCopyFromParams) (int64, error)
 	RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]RunDatasetListByRunRow, error)
 	// Names who acts in this transaction (registry.actor), for the audit trail.
@@ -291,6 +365,9 @@ type Querier interface {
 	TagDelete(ctx context.Context, tagID uuid.UUID) (int64, error)
 	TagGetByCategoryValue(ctx context.Context, tagCategory string, tagValue string) (Tag, error)
 	TagGetByID(ctx context.Context, tagID uuid.UUID) (Tag, error)
+	// The tags among the (category, value) pairs given.
+	TagImportLookup(ctx context.Context, tagCategories []string, tagValues []string) ([]Tag, error)
+	TagImportManyCopyFrom(ctx context.Context, arg []TagImportManyCopyFromParams) (int64, error)
 	TagInsertManyCopyFrom(ctx context.Context, arg []TagInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on (tag_category, tag_value); ('', '') for the first page.
 	TagList(ctx context.Context, arg TagListParams) ([]Tag, error)
@@ -301,6 +378,12 @@ type Querier interface {
 	TeamDelete(ctx context.Context, teamID uuid.UUID) (int64, error)
 	TeamGetByID(ctx context.Context, teamID uuid.UUID) (Team, error)
 	TeamGetByName(ctx context.Context, teamName string) (Team, error)
+	// The importer's queries (package importer: mlreg import training-runs,
+	// mlflow and jsonl). The ...ImportManyCopyFrom queries name every column of
+	// their table but the generated ones, so that an export read back through
+	// them reproduces the rows, ids and timestamps included. Lookups take arrays
+	// of keys: one round trip for a chunk of rows, never one per row.
+	TeamImportManyCopyFrom(ctx context.Context, arg []TeamImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale), team_id supplied by the caller.
 	TeamInsertManyCopyFrom(ctx context.Context, arg []TeamInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination: pass the last team_name of the previous page ('' for the first).
@@ -318,6 +401,12 @@ type Querier interface {
 	// Ends a run with its outcome and metrics; duration is derived from the timestamps.
 	TrainingRunFinish(ctx context.Context, arg TrainingRunFinishParams) (TrainingRun, error)
 	TrainingRunGetByID(ctx context.Context, runID uuid.UUID) (TrainingRun, error)
+	// The runs already in the registry among those an import brings.
+	TrainingRunImportLookup(ctx context.Context, runIds []uuid.UUID) ([]TrainingRun, error)
+	TrainingRunImportManyCopyFrom(ctx context.Context, arg []TrainingRunImportManyCopyFromParams) (int64, error)
+	// The columns a source run may change after it was imported (a run that
+	// finished: status, end time, metrics).
+	TrainingRunImportUpdate(ctx context.Context, arg TrainingRunImportUpdateParams) error
 	// Bulk load through COPY; run_id is supplied so dataset links can follow.
 	// experiment_id, precision_score, recall_score, gpu_type and duration_seconds
 	// default to NULL like the columns.
@@ -333,6 +422,7 @@ type Querier interface {
 	UserDelete(ctx context.Context, userID uuid.UUID) (int64, error)
 	UserGetByID(ctx context.Context, userID uuid.UUID) (User, error)
 	UserGetByUsername(ctx context.Context, username string) (User, error)
+	UserImportManyCopyFrom(ctx context.Context, arg []UserImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale), user_id supplied by the caller.
 	UserInsertManyCopyFrom(ctx context.Context, arg []UserInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on username ('' for the first page).
