@@ -1,0 +1,101 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/big"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// roundNumeric is the value a NUMERIC(p, scale) column stores for v, read
+// back as a float64: pgx sends v as its shortest decimal, and PostgreSQL
+// rounds that half away from zero to scale digits.
+func roundNumeric(v float64, scale int) float64 {
+	s := strconv.FormatFloat(math.Abs(v), 'f', -1, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	if len(frac) <= scale {
+		return v
+	}
+	n, _ := new(big.Int).SetString(whole+frac[:scale], 10)
+	if frac[scale] >= '5' {
+		n.Add(n, big.NewInt(1))
+	}
+	r := new(big.Rat).SetFrac(n, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil))
+	out, _ := strconv.ParseFloat(r.FloatString(scale), 64)
+	return math.Copysign(out, v)
+}
+
+// metricJSON is a metric value as custom_metrics holds it: a JSON number,
+// or for the values JSON has no number for, the strings "NaN", "Infinity"
+// and "-Infinity".
+func metricJSON(v float64) any {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "Infinity"
+	case math.IsInf(v, -1):
+		return "-Infinity"
+	}
+	return v
+}
+
+// jsonObject encodes a map as a JSON object, keys sorted.
+func jsonObject(m map[string]any) json.RawMessage {
+	if m == nil {
+		m = map[string]any{}
+	}
+	b, err := json.Marshal(m)
+	if err != nil { // only finite floats and strings reach here
+		panic(err)
+	}
+	return b
+}
+
+// sameJSON compares two JSON documents by value, as jsonb does: key order,
+// spacing and number spelling do not count. A NULL (nil) equals only NULL.
+func sameJSON(a, b json.RawMessage) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	var va, vb any
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		return bytes.Equal(a, b)
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+func sameFloat(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+func same[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// millis converts MLflow's epoch milliseconds to a time, microsecond
+// precision like timestamptz.
+func millis(ms *int64) *time.Time {
+	if ms == nil {
+		return nil
+	}
+	t := time.UnixMilli(*ms).UTC()
+	return &t
+}
