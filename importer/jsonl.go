@@ -148,12 +148,12 @@ func exportTable(ctx context.Context, q *registrydb.Queries, table string, sel *
 	switch table {
 	case EntityTeams:
 		return pages(func(last *registrydb.Team) ([]registrydb.Team, error) {
-			return q.ExportTeams(ctx, registrydb.ExportTeamsParams{AfterID: orNil(last, func(r registrydb.Team) uuid.UUID { return r.TeamID }),
+			return q.TeamExport(ctx, registrydb.TeamExportParams{AfterID: orNil(last, func(r registrydb.Team) uuid.UUID { return r.TeamID }),
 				AllRows: all, TeamIds: uuids(sel.teams), MaxRows: exportPage})
 		}, func(r registrydb.Team) error { return each(r) })
 	case EntityUsers:
 		return pages(func(last *registrydb.User) ([]registrydb.User, error) {
-			return q.ExportUsers(ctx, registrydb.ExportUsersParams{AfterID: orNil(last, func(r registrydb.User) uuid.UUID { return r.UserID }),
+			return q.UserExport(ctx, registrydb.UserExportParams{AfterID: orNil(last, func(r registrydb.User) uuid.UUID { return r.UserID }),
 				AllRows: all, UserIds: uuids(sel.users), MaxRows: exportPage})
 		}, func(r registrydb.User) error { return each(r) })
 	case EntityEnvironments:
@@ -166,81 +166,94 @@ func exportTable(ctx context.Context, q *registrydb.Queries, table string, sel *
 			if last != nil {
 				after = last.EnvironmentID
 			}
-			return q.ExportEnvironments(ctx, registrydb.ExportEnvironmentsParams{AfterID: after, AllRows: all, EnvironmentIds: envs, MaxRows: exportPage})
+			return q.EnvironmentExport(ctx, registrydb.EnvironmentExportParams{AfterID: after, AllRows: all, EnvironmentIds: envs, MaxRows: exportPage})
 		}, func(r registrydb.Environment) error { return each(r) })
 	case EntityTags:
 		return pages(func(last *registrydb.Tag) ([]registrydb.Tag, error) {
-			return q.ExportTags(ctx, registrydb.ExportTagsParams{AfterID: orNil(last, func(r registrydb.Tag) uuid.UUID { return r.TagID }),
+			return q.TagExport(ctx, registrydb.TagExportParams{AfterID: orNil(last, func(r registrydb.Tag) uuid.UUID { return r.TagID }),
 				AllRows: all, TagIds: uuids(sel.tags), MaxRows: exportPage})
 		}, func(r registrydb.Tag) error { return each(r) })
 	case EntityModels:
 		return pages(func(last *registrydb.Model) ([]registrydb.Model, error) {
-			return q.ExportModels(ctx, registrydb.ExportModelsParams{AfterID: orNil(last, func(r registrydb.Model) uuid.UUID { return r.ModelID }),
+			return q.ModelExport(ctx, registrydb.ModelExportParams{AfterID: orNil(last, func(r registrydb.Model) uuid.UUID { return r.ModelID }),
 				AllRows: all, ModelIds: uuids(sel.models), MaxRows: exportPage})
 		}, func(r registrydb.Model) error { return each(r) })
 	case EntityVersions:
 		return pages(func(last *registrydb.ModelVersion) ([]registrydb.ModelVersion, error) {
-			return q.ExportModelVersions(ctx, registrydb.ExportModelVersionsParams{AfterID: orNil(last, func(r registrydb.ModelVersion) uuid.UUID { return r.VersionID }),
-				AllRows: all, ModelIds: uuids(sel.models[:min(1, len(sel.models))]), MaxRows: exportPage})
+			after := orNil(last, func(r registrydb.ModelVersion) uuid.UUID { return r.VersionID })
+			if all {
+				return q.ModelVersionExportAll(ctx, after, exportPage)
+			}
+			return q.ModelVersionExportByModels(ctx, registrydb.ModelVersionExportByModelsParams{AfterID: after,
+				ModelIds: uuids(sel.models[:min(1, len(sel.models))]), MaxRows: exportPage})
 		}, func(r registrydb.ModelVersion) error { return each(r) })
 	case EntityDatasets:
 		return pages(func(last *registrydb.Dataset) ([]registrydb.Dataset, error) {
-			return q.ExportDatasets(ctx, registrydb.ExportDatasetsParams{AfterID: orNil(last, func(r registrydb.Dataset) uuid.UUID { return r.DatasetID }),
+			return q.DatasetExport(ctx, registrydb.DatasetExportParams{AfterID: orNil(last, func(r registrydb.Dataset) uuid.UUID { return r.DatasetID }),
 				AllRows: all, DatasetIds: uuids(sel.datasets), MaxRows: exportPage})
 		}, func(r registrydb.Dataset) error { return each(r) })
 	case EntityExperiments:
 		return pages(func(last *registrydb.Experiment) ([]registrydb.Experiment, error) {
-			return q.ExportExperiments(ctx, registrydb.ExportExperimentsParams{AfterID: orNil(last, func(r registrydb.Experiment) uuid.UUID { return r.ExperimentID }),
+			return q.ExperimentExport(ctx, registrydb.ExperimentExportParams{AfterID: orNil(last, func(r registrydb.Experiment) uuid.UUID { return r.ExperimentID }),
 				AllRows: all, ExperimentIds: uuids(sel.experiments), ModelIds: uuids(sel.models[:min(1, len(sel.models))]), MaxRows: exportPage})
 		}, func(r registrydb.Experiment) error { return each(r) })
 	case EntityApprovals:
 		return pages(func(last *registrydb.Approval) ([]registrydb.Approval, error) {
-			return q.ExportApprovals(ctx, registrydb.ExportApprovalsParams{AfterID: orNil(last, func(r registrydb.Approval) uuid.UUID { return r.ApprovalID }),
+			return q.ApprovalExport(ctx, registrydb.ApprovalExportParams{AfterID: orNil(last, func(r registrydb.Approval) uuid.UUID { return r.ApprovalID }),
 				AllRows: all, VersionIds: uuids(sel.versions), MaxRows: exportPage})
 		}, func(r registrydb.Approval) error { return each(r) })
 	case EntityRuns:
 		return pages(func(last *registrydb.TrainingRun) ([]registrydb.TrainingRun, error) {
-			return q.ExportTrainingRuns(ctx, registrydb.ExportTrainingRunsParams{AfterID: orNil(last, func(r registrydb.TrainingRun) uuid.UUID { return r.RunID }),
-				AllRows: all, VersionIds: uuids(sel.versions), MaxRows: exportPage})
+			after := orNil(last, func(r registrydb.TrainingRun) uuid.UUID { return r.RunID })
+			if all {
+				return q.TrainingRunExportAll(ctx, after, exportPage)
+			}
+			return q.TrainingRunExportByVersions(ctx, registrydb.TrainingRunExportByVersionsParams{AfterID: after, VersionIds: uuids(sel.versions), MaxRows: exportPage})
 		}, func(r registrydb.TrainingRun) error { return each(r) })
 	case EntityRunDatasets:
 		return pages(func(last *registrydb.RunDataset) ([]registrydb.RunDataset, error) {
-			p := registrydb.ExportRunDatasetsParams{AllRows: all, RunIds: uuids(sel.runs), MaxRows: exportPage}
-			if last != nil {
-				p.AfterRunID, p.AfterDatasetID, p.AfterRole = last.RunID, last.DatasetID, last.DatasetRole
+			if all {
+				p := registrydb.RunDatasetExportAllParams{MaxRows: exportPage}
+				if last != nil {
+					p.AfterRunID, p.AfterDatasetID, p.AfterRole = last.RunID, last.DatasetID, last.DatasetRole
+				}
+				return q.RunDatasetExportAll(ctx, p)
 			}
-			return q.ExportRunDatasets(ctx, p)
+			return runDatasetsByRuns(ctx, q, sel.runs, last)
 		}, func(r registrydb.RunDataset) error { return each(r) })
 	case EntityDeployments:
 		return pages(func(last *registrydb.Deployment) ([]registrydb.Deployment, error) {
-			return q.ExportDeployments(ctx, registrydb.ExportDeploymentsParams{AfterID: orNil(last, func(r registrydb.Deployment) uuid.UUID { return r.DeploymentID }),
-				AllRows: all, VersionIds: uuids(sel.versions), MaxRows: exportPage})
+			after := orNil(last, func(r registrydb.Deployment) uuid.UUID { return r.DeploymentID })
+			if all {
+				return q.DeploymentExportAll(ctx, after, exportPage)
+			}
+			return q.DeploymentExportByVersions(ctx, registrydb.DeploymentExportByVersionsParams{AfterID: after, VersionIds: uuids(sel.versions), MaxRows: exportPage})
 		}, func(r registrydb.Deployment) error { return each(r) })
 	case EntityModelTags:
 		return pages(func(last *registrydb.ModelTag) ([]registrydb.ModelTag, error) {
-			p := registrydb.ExportModelTagsParams{AllRows: all, ModelIds: uuids(sel.models[:min(1, len(sel.models))]), MaxRows: exportPage}
+			p := registrydb.ModelTagExportParams{AllRows: all, ModelIds: uuids(sel.models[:min(1, len(sel.models))]), MaxRows: exportPage}
 			if last != nil {
 				p.AfterModelID, p.AfterTagID = last.ModelID, last.TagID
 			}
-			return q.ExportModelTags(ctx, p)
+			return q.ModelTagExport(ctx, p)
 		}, func(r registrydb.ModelTag) error { return each(r) })
 	case EntityDatasetTags:
 		return pages(func(last *registrydb.DatasetTag) ([]registrydb.DatasetTag, error) {
-			p := registrydb.ExportDatasetTagsParams{AllRows: all, DatasetIds: uuids(sel.datasets), MaxRows: exportPage}
+			p := registrydb.DatasetTagExportParams{AllRows: all, DatasetIds: uuids(sel.datasets), MaxRows: exportPage}
 			if last != nil {
 				p.AfterDatasetID, p.AfterTagID = last.DatasetID, last.TagID
 			}
-			return q.ExportDatasetTags(ctx, p)
+			return q.DatasetTagExport(ctx, p)
 		}, func(r registrydb.DatasetTag) error { return each(r) })
 	case EntityAliases:
-		return pages(func(last *registrydb.ExportModelAliasesRow) ([]registrydb.ExportModelAliasesRow, error) {
+		return pages(func(last *registrydb.ModelAliasExportRow) ([]registrydb.ModelAliasExportRow, error) {
 			after := int64(0)
 			if last != nil {
 				after = last.AliasID
 			}
-			return q.ExportModelAliases(ctx, registrydb.ExportModelAliasesParams{AfterID: after, AllRows: all,
+			return q.ModelAliasExport(ctx, registrydb.ModelAliasExportParams{AfterID: after, AllRows: all,
 				ModelIds: uuids(sel.models[:min(1, len(sel.models))]), MaxRows: exportPage})
-		}, func(r registrydb.ExportModelAliasesRow) error { return each(r) })
+		}, func(r registrydb.ModelAliasExportRow) error { return each(r) })
 	}
 	return fmt.Errorf("no table %s", table)
 }
@@ -267,7 +280,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 	}
 	one := []uuid.UUID{m.ModelID}
 	versions, err := collect(func(last *registrydb.ModelVersion) ([]registrydb.ModelVersion, error) {
-		return q.ExportModelVersions(ctx, registrydb.ExportModelVersionsParams{AfterID: orNil(last, func(r registrydb.ModelVersion) uuid.UUID { return r.VersionID }),
+		return q.ModelVersionExportByModels(ctx, registrydb.ModelVersionExportByModelsParams{AfterID: orNil(last, func(r registrydb.ModelVersion) uuid.UUID { return r.VersionID }),
 			ModelIds: one, MaxRows: exportPage})
 	})
 	if err != nil {
@@ -278,7 +291,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 		addUser(v.RegisteredByUserID)
 	}
 	runs, err := collect(func(last *registrydb.TrainingRun) ([]registrydb.TrainingRun, error) {
-		return q.ExportTrainingRuns(ctx, registrydb.ExportTrainingRunsParams{AfterID: orNil(last, func(r registrydb.TrainingRun) uuid.UUID { return r.RunID }),
+		return q.TrainingRunExportByVersions(ctx, registrydb.TrainingRunExportByVersionsParams{AfterID: orNil(last, func(r registrydb.TrainingRun) uuid.UUID { return r.RunID }),
 			VersionIds: uuids(sel.versions), MaxRows: exportPage})
 	})
 	if err != nil {
@@ -293,11 +306,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 		}
 	}
 	links, err := collect(func(last *registrydb.RunDataset) ([]registrydb.RunDataset, error) {
-		p := registrydb.ExportRunDatasetsParams{RunIds: uuids(sel.runs), MaxRows: exportPage}
-		if last != nil {
-			p.AfterRunID, p.AfterDatasetID, p.AfterRole = last.RunID, last.DatasetID, last.DatasetRole
-		}
-		return q.ExportRunDatasets(ctx, p)
+		return runDatasetsByRuns(ctx, q, sel.runs, last)
 	})
 	if err != nil {
 		return nil, err
@@ -310,7 +319,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 		}
 	}
 	dsRows, err := collect(func(last *registrydb.Dataset) ([]registrydb.Dataset, error) {
-		return q.ExportDatasets(ctx, registrydb.ExportDatasetsParams{AfterID: orNil(last, func(r registrydb.Dataset) uuid.UUID { return r.DatasetID }),
+		return q.DatasetExport(ctx, registrydb.DatasetExportParams{AfterID: orNil(last, func(r registrydb.Dataset) uuid.UUID { return r.DatasetID }),
 			DatasetIds: uuids(sel.datasets), MaxRows: exportPage})
 	})
 	if err != nil {
@@ -320,7 +329,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 		addTeam(d.TeamID)
 	}
 	expRows, err := collect(func(last *registrydb.Experiment) ([]registrydb.Experiment, error) {
-		return q.ExportExperiments(ctx, registrydb.ExportExperimentsParams{AfterID: orNil(last, func(r registrydb.Experiment) uuid.UUID { return r.ExperimentID }),
+		return q.ExperimentExport(ctx, registrydb.ExperimentExportParams{AfterID: orNil(last, func(r registrydb.Experiment) uuid.UUID { return r.ExperimentID }),
 			ExperimentIds: uuids(sel.experiments), ModelIds: one, MaxRows: exportPage})
 	})
 	if err != nil {
@@ -337,7 +346,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 		}
 	}
 	models, err := collect(func(last *registrydb.Model) ([]registrydb.Model, error) {
-		return q.ExportModels(ctx, registrydb.ExportModelsParams{AfterID: orNil(last, func(r registrydb.Model) uuid.UUID { return r.ModelID }),
+		return q.ModelExport(ctx, registrydb.ModelExportParams{AfterID: orNil(last, func(r registrydb.Model) uuid.UUID { return r.ModelID }),
 			ModelIds: sel.models, MaxRows: exportPage})
 	})
 	if err != nil {
@@ -348,7 +357,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 		addTeam(mr.TeamID)
 	}
 	approvals, err := collect(func(last *registrydb.Approval) ([]registrydb.Approval, error) {
-		return q.ExportApprovals(ctx, registrydb.ExportApprovalsParams{AfterID: orNil(last, func(r registrydb.Approval) uuid.UUID { return r.ApprovalID }),
+		return q.ApprovalExport(ctx, registrydb.ApprovalExportParams{AfterID: orNil(last, func(r registrydb.Approval) uuid.UUID { return r.ApprovalID }),
 			VersionIds: uuids(sel.versions), MaxRows: exportPage})
 	})
 	if err != nil {
@@ -358,7 +367,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 		addUser(a.RequestedByUserID)
 	}
 	deployments, err := collect(func(last *registrydb.Deployment) ([]registrydb.Deployment, error) {
-		return q.ExportDeployments(ctx, registrydb.ExportDeploymentsParams{AfterID: orNil(last, func(r registrydb.Deployment) uuid.UUID { return r.DeploymentID }),
+		return q.DeploymentExportByVersions(ctx, registrydb.DeploymentExportByVersionsParams{AfterID: orNil(last, func(r registrydb.Deployment) uuid.UUID { return r.DeploymentID }),
 			VersionIds: uuids(sel.versions), MaxRows: exportPage})
 	})
 	if err != nil {
@@ -374,11 +383,11 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 	}
 	tags := map[uuid.UUID]bool{}
 	mts, err := collect(func(last *registrydb.ModelTag) ([]registrydb.ModelTag, error) {
-		p := registrydb.ExportModelTagsParams{ModelIds: one, MaxRows: exportPage}
+		p := registrydb.ModelTagExportParams{ModelIds: one, MaxRows: exportPage}
 		if last != nil {
 			p.AfterModelID, p.AfterTagID = last.ModelID, last.TagID
 		}
-		return q.ExportModelTags(ctx, p)
+		return q.ModelTagExport(ctx, p)
 	})
 	if err != nil {
 		return nil, err
@@ -387,11 +396,11 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 		tags[t.TagID] = true
 	}
 	dts, err := collect(func(last *registrydb.DatasetTag) ([]registrydb.DatasetTag, error) {
-		p := registrydb.ExportDatasetTagsParams{DatasetIds: uuids(sel.datasets), MaxRows: exportPage}
+		p := registrydb.DatasetTagExportParams{DatasetIds: uuids(sel.datasets), MaxRows: exportPage}
 		if last != nil {
 			p.AfterDatasetID, p.AfterTagID = last.DatasetID, last.TagID
 		}
-		return q.ExportDatasetTags(ctx, p)
+		return q.DatasetTagExport(ctx, p)
 	})
 	if err != nil {
 		return nil, err
@@ -407,7 +416,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 		for id := range users {
 			ids = append(ids, id)
 		}
-		return q.ExportUsers(ctx, registrydb.ExportUsersParams{AfterID: orNil(last, func(r registrydb.User) uuid.UUID { return r.UserID }),
+		return q.UserExport(ctx, registrydb.UserExportParams{AfterID: orNil(last, func(r registrydb.User) uuid.UUID { return r.UserID }),
 			UserIds: ids, MaxRows: exportPage})
 	})
 	if err != nil {
@@ -421,6 +430,15 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 		sel.teams = append(sel.teams, id)
 	}
 	return sel, nil
+}
+
+// runDatasetsByRuns is one page of the dataset links of the given runs.
+func runDatasetsByRuns(ctx context.Context, q *registrydb.Queries, runs []uuid.UUID, last *registrydb.RunDataset) ([]registrydb.RunDataset, error) {
+	p := registrydb.RunDatasetExportByRunsParams{RunIds: uuids(runs), MaxRows: exportPage}
+	if last != nil {
+		p.AfterRunID, p.AfterDatasetID, p.AfterRole = last.RunID, last.DatasetID, last.DatasetRole
+	}
+	return q.RunDatasetExportByRuns(ctx, p)
 }
 
 func uuidStrings(ids []uuid.UUID) []string {
@@ -526,7 +544,7 @@ type jsonlState struct {
 	q        *registrydb.Queries
 	opts     Options
 	report   *Report
-	keys     registrydb.ImportCountKeysParams
+	keys     registrydb.RegistryKeyCountsParams
 	expected map[string]int64
 	tagMap   map[uuid.UUID]uuid.UUID // export tag id -> registry tag id
 }
@@ -740,7 +758,7 @@ func newJSONLTables() []jsonlTable {
 		&jtable[team]{table: EntityTeams, key: func(r team) string { return r.TeamID.String() },
 			existing: func(st *jsonlState, rows []team) ([]team, error) {
 				return byIDs[team](func(last *registrydb.Team) ([]registrydb.Team, error) {
-					return st.q.ExportTeams(st.ctx, registrydb.ExportTeamsParams{AfterID: orNil(last, func(r registrydb.Team) uuid.UUID { return r.TeamID }),
+					return st.q.TeamExport(st.ctx, registrydb.TeamExportParams{AfterID: orNil(last, func(r registrydb.Team) uuid.UUID { return r.TeamID }),
 						TeamIds: ids(rows, func(r team) uuid.UUID { return r.TeamID }), MaxRows: exportPage})
 				})
 			},
@@ -752,7 +770,7 @@ func newJSONLTables() []jsonlTable {
 		&jtable[user]{table: EntityUsers, key: func(r user) string { return r.UserID.String() },
 			existing: func(st *jsonlState, rows []user) ([]user, error) {
 				return byIDs[user](func(last *registrydb.User) ([]registrydb.User, error) {
-					return st.q.ExportUsers(st.ctx, registrydb.ExportUsersParams{AfterID: orNil(last, func(r registrydb.User) uuid.UUID { return r.UserID }),
+					return st.q.UserExport(st.ctx, registrydb.UserExportParams{AfterID: orNil(last, func(r registrydb.User) uuid.UUID { return r.UserID }),
 						UserIds: ids(rows, func(r user) uuid.UUID { return r.UserID }), MaxRows: exportPage})
 				})
 			},
@@ -772,7 +790,7 @@ func newJSONLTables() []jsonlTable {
 					if last != nil {
 						after = last.EnvironmentID
 					}
-					return st.q.ExportEnvironments(st.ctx, registrydb.ExportEnvironmentsParams{AfterID: after, EnvironmentIds: envIDs, MaxRows: exportPage})
+					return st.q.EnvironmentExport(st.ctx, registrydb.EnvironmentExportParams{AfterID: after, EnvironmentIds: envIDs, MaxRows: exportPage})
 				})
 			},
 			count: func(st *jsonlState, r env) {
@@ -820,7 +838,7 @@ func newJSONLTables() []jsonlTable {
 		&jtable[model]{table: EntityModels, key: func(r model) string { return r.ModelID.String() },
 			existing: func(st *jsonlState, rows []model) ([]model, error) {
 				return byIDs[model](func(last *registrydb.Model) ([]registrydb.Model, error) {
-					return st.q.ExportModels(st.ctx, registrydb.ExportModelsParams{AfterID: orNil(last, func(r registrydb.Model) uuid.UUID { return r.ModelID }),
+					return st.q.ModelExport(st.ctx, registrydb.ModelExportParams{AfterID: orNil(last, func(r registrydb.Model) uuid.UUID { return r.ModelID }),
 						ModelIds: ids(rows, func(r model) uuid.UUID { return r.ModelID }), MaxRows: exportPage})
 				})
 			},
@@ -832,7 +850,7 @@ func newJSONLTables() []jsonlTable {
 		&jtable[version]{table: EntityVersions, key: func(r version) string { return r.VersionID.String() },
 			existing: func(st *jsonlState, rows []version) ([]version, error) {
 				return byIDs[version](func(last *registrydb.ModelVersion) ([]registrydb.ModelVersion, error) {
-					return st.q.ExportModelVersions(st.ctx, registrydb.ExportModelVersionsParams{AfterID: orNil(last, func(r registrydb.ModelVersion) uuid.UUID { return r.VersionID }),
+					return st.q.ModelVersionExportByModels(st.ctx, registrydb.ModelVersionExportByModelsParams{AfterID: orNil(last, func(r registrydb.ModelVersion) uuid.UUID { return r.VersionID }),
 						ModelIds: distinct(ids(rows, func(r version) uuid.UUID { return r.ModelID })), MaxRows: exportPage})
 				})
 			},
@@ -844,7 +862,7 @@ func newJSONLTables() []jsonlTable {
 		&jtable[dataset]{table: EntityDatasets, key: func(r dataset) string { return r.DatasetID.String() },
 			existing: func(st *jsonlState, rows []dataset) ([]dataset, error) {
 				return byIDs[dataset](func(last *registrydb.Dataset) ([]registrydb.Dataset, error) {
-					return st.q.ExportDatasets(st.ctx, registrydb.ExportDatasetsParams{AfterID: orNil(last, func(r registrydb.Dataset) uuid.UUID { return r.DatasetID }),
+					return st.q.DatasetExport(st.ctx, registrydb.DatasetExportParams{AfterID: orNil(last, func(r registrydb.Dataset) uuid.UUID { return r.DatasetID }),
 						DatasetIds: ids(rows, func(r dataset) uuid.UUID { return r.DatasetID }), MaxRows: exportPage})
 				})
 			},
@@ -856,7 +874,7 @@ func newJSONLTables() []jsonlTable {
 		&jtable[experiment]{table: EntityExperiments, key: func(r experiment) string { return r.ExperimentID.String() },
 			existing: func(st *jsonlState, rows []experiment) ([]experiment, error) {
 				return byIDs[experiment](func(last *registrydb.Experiment) ([]registrydb.Experiment, error) {
-					return st.q.ExportExperiments(st.ctx, registrydb.ExportExperimentsParams{AfterID: orNil(last, func(r registrydb.Experiment) uuid.UUID { return r.ExperimentID }),
+					return st.q.ExperimentExport(st.ctx, registrydb.ExperimentExportParams{AfterID: orNil(last, func(r registrydb.Experiment) uuid.UUID { return r.ExperimentID }),
 						ExperimentIds: ids(rows, func(r experiment) uuid.UUID { return r.ExperimentID }), ModelIds: []uuid.UUID{}, MaxRows: exportPage})
 				})
 			},
@@ -871,7 +889,7 @@ func newJSONLTables() []jsonlTable {
 		&jtable[approval]{table: EntityApprovals, key: func(r approval) string { return r.ApprovalID.String() },
 			existing: func(st *jsonlState, rows []approval) ([]approval, error) {
 				return byIDs[approval](func(last *registrydb.Approval) ([]registrydb.Approval, error) {
-					return st.q.ExportApprovals(st.ctx, registrydb.ExportApprovalsParams{AfterID: orNil(last, func(r registrydb.Approval) uuid.UUID { return r.ApprovalID }),
+					return st.q.ApprovalExport(st.ctx, registrydb.ApprovalExportParams{AfterID: orNil(last, func(r registrydb.Approval) uuid.UUID { return r.ApprovalID }),
 						VersionIds: distinct(ids(rows, func(r approval) uuid.UUID { return r.VersionID })), MaxRows: exportPage})
 				})
 			},
@@ -883,7 +901,7 @@ func newJSONLTables() []jsonlTable {
 		&jtable[run]{table: EntityRuns, key: func(r run) string { return r.RunID.String() },
 			existing: func(st *jsonlState, rows []run) ([]run, error) {
 				return byIDs[run](func(last *registrydb.TrainingRun) ([]registrydb.TrainingRun, error) {
-					return st.q.ExportTrainingRuns(st.ctx, registrydb.ExportTrainingRunsParams{AfterID: orNil(last, func(r registrydb.TrainingRun) uuid.UUID { return r.RunID }),
+					return st.q.TrainingRunExportByVersions(st.ctx, registrydb.TrainingRunExportByVersionsParams{AfterID: orNil(last, func(r registrydb.TrainingRun) uuid.UUID { return r.RunID }),
 						VersionIds: distinct(ids(rows, func(r run) uuid.UUID { return r.VersionID })), MaxRows: exportPage})
 				})
 			},
@@ -895,11 +913,7 @@ func newJSONLTables() []jsonlTable {
 		&jtable[link]{table: EntityRunDatasets, key: func(r link) string { return r.RunID.String() + "/" + r.DatasetID.String() + "/" + r.DatasetRole },
 			existing: func(st *jsonlState, rows []link) ([]link, error) {
 				return byIDs[link](func(last *registrydb.RunDataset) ([]registrydb.RunDataset, error) {
-					p := registrydb.ExportRunDatasetsParams{RunIds: distinct(ids(rows, func(r link) uuid.UUID { return r.RunID })), MaxRows: exportPage}
-					if last != nil {
-						p.AfterRunID, p.AfterDatasetID, p.AfterRole = last.RunID, last.DatasetID, last.DatasetRole
-					}
-					return st.q.ExportRunDatasets(st.ctx, p)
+					return runDatasetsByRuns(st.ctx, st.q, distinct(ids(rows, func(r link) uuid.UUID { return r.RunID })), last)
 				})
 			},
 			count: func(st *jsonlState, r link) {
@@ -913,7 +927,7 @@ func newJSONLTables() []jsonlTable {
 		&jtable[deployment]{table: EntityDeployments, key: func(r deployment) string { return r.DeploymentID.String() },
 			existing: func(st *jsonlState, rows []deployment) ([]deployment, error) {
 				return byIDs[deployment](func(last *registrydb.Deployment) ([]registrydb.Deployment, error) {
-					return st.q.ExportDeployments(st.ctx, registrydb.ExportDeploymentsParams{AfterID: orNil(last, func(r registrydb.Deployment) uuid.UUID { return r.DeploymentID }),
+					return st.q.DeploymentExportByVersions(st.ctx, registrydb.DeploymentExportByVersionsParams{AfterID: orNil(last, func(r registrydb.Deployment) uuid.UUID { return r.DeploymentID }),
 						VersionIds: distinct(ids(rows, func(r deployment) uuid.UUID { return r.VersionID })), MaxRows: exportPage})
 				})
 			},
@@ -933,11 +947,11 @@ func newJSONLTables() []jsonlTable {
 			},
 			existing: func(st *jsonlState, rows []modelTag) ([]modelTag, error) {
 				return byIDs[modelTag](func(last *registrydb.ModelTag) ([]registrydb.ModelTag, error) {
-					p := registrydb.ExportModelTagsParams{ModelIds: distinct(ids(rows, func(r modelTag) uuid.UUID { return r.ModelID })), MaxRows: exportPage}
+					p := registrydb.ModelTagExportParams{ModelIds: distinct(ids(rows, func(r modelTag) uuid.UUID { return r.ModelID })), MaxRows: exportPage}
 					if last != nil {
 						p.AfterModelID, p.AfterTagID = last.ModelID, last.TagID
 					}
-					return st.q.ExportModelTags(st.ctx, p)
+					return st.q.ModelTagExport(st.ctx, p)
 				})
 			},
 			count: func(st *jsonlState, r modelTag) {
@@ -956,11 +970,11 @@ func newJSONLTables() []jsonlTable {
 			},
 			existing: func(st *jsonlState, rows []datasetTag) ([]datasetTag, error) {
 				return byIDs[datasetTag](func(last *registrydb.DatasetTag) ([]registrydb.DatasetTag, error) {
-					p := registrydb.ExportDatasetTagsParams{DatasetIds: distinct(ids(rows, func(r datasetTag) uuid.UUID { return r.DatasetID })), MaxRows: exportPage}
+					p := registrydb.DatasetTagExportParams{DatasetIds: distinct(ids(rows, func(r datasetTag) uuid.UUID { return r.DatasetID })), MaxRows: exportPage}
 					if last != nil {
 						p.AfterDatasetID, p.AfterTagID = last.DatasetID, last.TagID
 					}
-					return st.q.ExportDatasetTags(st.ctx, p)
+					return st.q.DatasetTagExport(st.ctx, p)
 				})
 			},
 			count: func(st *jsonlState, r datasetTag) {
@@ -973,12 +987,12 @@ func newJSONLTables() []jsonlTable {
 		},
 		&jtable[alias]{table: EntityAliases, key: func(r alias) string { return fmt.Sprint(r.AliasID) },
 			existing: func(st *jsonlState, rows []alias) ([]alias, error) {
-				return byIDs[alias](func(last *registrydb.ExportModelAliasesRow) ([]registrydb.ExportModelAliasesRow, error) {
+				return byIDs[alias](func(last *registrydb.ModelAliasExportRow) ([]registrydb.ModelAliasExportRow, error) {
 					after := int64(0)
 					if last != nil {
 						after = last.AliasID
 					}
-					return st.q.ExportModelAliases(st.ctx, registrydb.ExportModelAliasesParams{AfterID: after,
+					return st.q.ModelAliasExport(st.ctx, registrydb.ModelAliasExportParams{AfterID: after,
 						ModelIds: distinct(ids(rows, func(r alias) uuid.UUID { return r.ModelID })), MaxRows: exportPage})
 				})
 			},

@@ -179,7 +179,7 @@ type applier struct {
 	newTags       []registrydb.TagImportManyCopyFromParams
 	newModelTags  []registrydb.ModelTagImportManyCopyFromParams
 	aliasMoves    []registrydb.ModelAliasMoveParams
-	keys          registrydb.ImportCountKeysParams
+	keys          registrydb.RegistryKeyCountsParams
 	expected      map[string]int64
 	importTime    time.Time
 	tagIDs        map[[2]string]uuid.UUID
@@ -838,10 +838,10 @@ func (a *applier) write() error {
 
 // validate compares, in the written transaction, the rows the import
 // mapped with those the registry holds, and runs the integrity checks.
-func validate(ctx context.Context, q *registrydb.Queries, opts Options, report *Report, keys registrydb.ImportCountKeysParams, expected map[string]int64) error {
+func validate(ctx context.Context, q *registrydb.Queries, opts Options, report *Report, keys registrydb.RegistryKeyCountsParams, expected map[string]int64) error {
 	opts.progress("validate", 0, 2)
 	nonNil(&keys)
-	found, err := q.ImportCountKeys(ctx, keys)
+	found, err := q.RegistryKeyCounts(ctx, keys)
 	if err != nil {
 		return fmt.Errorf("validation counts: %w", err)
 	}
@@ -891,7 +891,7 @@ func validate(ctx context.Context, q *registrydb.Queries, opts Options, report *
 }
 
 // nonNil gives every key array a value: a nil slice is NULL, not empty.
-func nonNil(k *registrydb.ImportCountKeysParams) {
+func nonNil(k *registrydb.RegistryKeyCountsParams) {
 	for _, s := range []*[]uuid.UUID{&k.TeamIds, &k.UserIds, &k.ModelIds, &k.VersionIds, &k.DatasetIds, &k.ExperimentIds,
 		&k.RunIds, &k.LinkRunIds, &k.LinkDatasetIds, &k.DeploymentIds, &k.ApprovalIds, &k.TagIds, &k.ModelTagModelIds,
 		&k.ModelTagTagIds, &k.DatasetTagDatasetIds, &k.DatasetTagTagIds, &k.AliasModelIds, &k.AliasVersionIds} {

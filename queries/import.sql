@@ -235,7 +235,7 @@ UPDATE training_runs SET
     notes = sqlc.narg('notes')
 WHERE run_id = @run_id;
 
--- name: ImportCountKeys :one
+-- name: RegistryKeyCounts :one
 -- How many of the given keys each table holds: the import's check, before
 -- it commits, that every row it mapped is in the registry. Composite keys
 -- come as parallel arrays.

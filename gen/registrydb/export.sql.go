@@ -12,22 +12,22 @@ import (
 	"github.com/google/uuid"
 )
 
-const exportApprovals = `-- name: ExportApprovals :many
+const approvalExport = `-- name: ApprovalExport :many
 SELECT approval_id, version_id, approval_type, required_for_env, status, requested_by, requested_at, approved_by, approved_at, rejected_by, rejected_at, approval_notes, rejection_reason, compliance_checklist, risk_assessment_score, expires_at, requested_by_user_id FROM approvals
 WHERE approval_id > $1 AND ($2::boolean OR version_id = ANY($3::uuid[]))
 ORDER BY approval_id
 LIMIT $4
 `
 
-type ExportApprovalsParams struct {
+type ApprovalExportParams struct {
 	AfterID    uuid.UUID   `json:"after_id"`
 	AllRows    bool        `json:"all_rows"`
 	VersionIds []uuid.UUID `json:"version_ids"`
 	MaxRows    int32       `json:"max_rows"`
 }
 
-func (q *Queries) ExportApprovals(ctx context.Context, arg ExportApprovalsParams) ([]Approval, error) {
-	rows, err := q.db.Query(ctx, exportApprovals,
+func (q *Queries) ApprovalExport(ctx context.Context, arg ApprovalExportParams) ([]Approval, error) {
+	rows, err := q.db.Query(ctx, approvalExport,
 		arg.AfterID,
 		arg.AllRows,
 		arg.VersionIds,
@@ -69,69 +69,22 @@ func (q *Queries) ExportApprovals(ctx context.Context, arg ExportApprovalsParams
 	return items, nil
 }
 
-const exportDatasetTags = `-- name: ExportDatasetTags :many
-SELECT dataset_id, tag_id, tagged_at, tagged_by FROM dataset_tags
-WHERE (dataset_id, tag_id) > ($1::uuid, $2::uuid)
-  AND ($3::boolean OR dataset_id = ANY($4::uuid[]))
-ORDER BY dataset_id, tag_id
-LIMIT $5
-`
-
-type ExportDatasetTagsParams struct {
-	AfterDatasetID uuid.UUID   `json:"after_dataset_id"`
-	AfterTagID     uuid.UUID   `json:"after_tag_id"`
-	AllRows        bool        `json:"all_rows"`
-	DatasetIds     []uuid.UUID `json:"dataset_ids"`
-	MaxRows        int32       `json:"max_rows"`
-}
-
-func (q *Queries) ExportDatasetTags(ctx context.Context, arg ExportDatasetTagsParams) ([]DatasetTag, error) {
-	rows, err := q.db.Query(ctx, exportDatasetTags,
-		arg.AfterDatasetID,
-		arg.AfterTagID,
-		arg.AllRows,
-		arg.DatasetIds,
-		arg.MaxRows,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DatasetTag{}
-	for rows.Next() {
-		var i DatasetTag
-		if err := rows.Scan(
-			&i.DatasetID,
-			&i.TagID,
-			&i.TaggedAt,
-			&i.TaggedBy,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const exportDatasets = `-- name: ExportDatasets :many
+const datasetExport = `-- name: DatasetExport :many
 SELECT dataset_id, dataset_name, display_name, description, storage_location, storage_format, storage_size_gb, schema_url, schema_version, data_version, data_steward, team_id, freshness_sla_hours, last_updated_at, row_count, column_count, contains_pii, data_classification, retention_days, created_at, created_by FROM datasets
 WHERE dataset_id > $1 AND ($2::boolean OR dataset_id = ANY($3::uuid[]))
 ORDER BY dataset_id
 LIMIT $4
 `
 
-type ExportDatasetsParams struct {
+type DatasetExportParams struct {
 	AfterID    uuid.UUID   `json:"after_id"`
 	AllRows    bool        `json:"all_rows"`
 	DatasetIds []uuid.UUID `json:"dataset_ids"`
 	MaxRows    int32       `json:"max_rows"`
 }
 
-func (q *Queries) ExportDatasets(ctx context.Context, arg ExportDatasetsParams) ([]Dataset, error) {
-	rows, err := q.db.Query(ctx, exportDatasets,
+func (q *Queries) DatasetExport(ctx context.Context, arg DatasetExportParams) ([]Dataset, error) {
+	rows, err := q.db.Query(ctx, datasetExport,
 		arg.AfterID,
 		arg.AllRows,
 		arg.DatasetIds,
@@ -177,27 +130,62 @@ func (q *Queries) ExportDatasets(ctx context.Context, arg ExportDatasetsParams) 
 	return items, nil
 }
 
-const exportDeployments = `-- name: ExportDeployments :many
-SELECT deployment_id, version_id, environment_id, deployment_name, endpoint_url, serving_framework, replicas, instance_type, gpu_enabled, auto_scaling_enabled, min_replicas, max_replicas, target_latency_p50_ms, target_latency_p95_ms, target_latency_p99_ms, target_availability_percent, target_throughput_qps, actual_latency_p50_ms, actual_latency_p95_ms, actual_latency_p99_ms, actual_availability_percent, actual_throughput_qps, deployed_at, deployed_by, undeployed_at, undeployed_by, status, traffic_percentage, monthly_cost_usd, deployment_notes, deployed_by_user_id FROM deployments
-WHERE deployment_id > $1 AND ($2::boolean OR version_id = ANY($3::uuid[]))
-ORDER BY deployment_id
-LIMIT $4
+const datasetTagExport = `-- name: DatasetTagExport :many
+SELECT dataset_id, tag_id, tagged_at, tagged_by FROM dataset_tags
+WHERE (dataset_id, tag_id) > ($1::uuid, $2::uuid)
+  AND ($3::boolean OR dataset_id = ANY($4::uuid[]))
+ORDER BY dataset_id, tag_id
+LIMIT $5
 `
 
-type ExportDeploymentsParams struct {
-	AfterID    uuid.UUID   `json:"after_id"`
-	AllRows    bool        `json:"all_rows"`
-	VersionIds []uuid.UUID `json:"version_ids"`
-	MaxRows    int32       `json:"max_rows"`
+type DatasetTagExportParams struct {
+	AfterDatasetID uuid.UUID   `json:"after_dataset_id"`
+	AfterTagID     uuid.UUID   `json:"after_tag_id"`
+	AllRows        bool        `json:"all_rows"`
+	DatasetIds     []uuid.UUID `json:"dataset_ids"`
+	MaxRows        int32       `json:"max_rows"`
 }
 
-func (q *Queries) ExportDeployments(ctx context.Context, arg ExportDeploymentsParams) ([]Deployment, error) {
-	rows, err := q.db.Query(ctx, exportDeployments,
-		arg.AfterID,
+func (q *Queries) DatasetTagExport(ctx context.Context, arg DatasetTagExportParams) ([]DatasetTag, error) {
+	rows, err := q.db.Query(ctx, datasetTagExport,
+		arg.AfterDatasetID,
+		arg.AfterTagID,
 		arg.AllRows,
-		arg.VersionIds,
+		arg.DatasetIds,
 		arg.MaxRows,
 	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DatasetTag{}
+	for rows.Next() {
+		var i DatasetTag
+		if err := rows.Scan(
+			&i.DatasetID,
+			&i.TagID,
+			&i.TaggedAt,
+			&i.TaggedBy,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const deploymentExportAll = `-- name: DeploymentExportAll :many
+SELECT deployment_id, version_id, environment_id, deployment_name, endpoint_url, serving_framework, replicas, instance_type, gpu_enabled, auto_scaling_enabled, min_replicas, max_replicas, target_latency_p50_ms, target_latency_p95_ms, target_latency_p99_ms, target_availability_percent, target_throughput_qps, actual_latency_p50_ms, actual_latency_p95_ms, actual_latency_p99_ms, actual_availability_percent, actual_throughput_qps, deployed_at, deployed_by, undeployed_at, undeployed_by, status, traffic_percentage, monthly_cost_usd, deployment_notes, deployed_by_user_id FROM deployments
+WHERE deployment_id > $1
+ORDER BY deployment_id
+LIMIT $2
+`
+
+func (q *Queries) DeploymentExportAll(ctx context.Context, afterID uuid.UUID, maxRows int32) ([]Deployment, error) {
+	rows, err := q.db.Query(ctx, deploymentExportAll, afterID, maxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -248,22 +236,87 @@ func (q *Queries) ExportDeployments(ctx context.Context, arg ExportDeploymentsPa
 	return items, nil
 }
 
-const exportEnvironments = `-- name: ExportEnvironments :many
+const deploymentExportByVersions = `-- name: DeploymentExportByVersions :many
+SELECT deployment_id, version_id, environment_id, deployment_name, endpoint_url, serving_framework, replicas, instance_type, gpu_enabled, auto_scaling_enabled, min_replicas, max_replicas, target_latency_p50_ms, target_latency_p95_ms, target_latency_p99_ms, target_availability_percent, target_throughput_qps, actual_latency_p50_ms, actual_latency_p95_ms, actual_latency_p99_ms, actual_availability_percent, actual_throughput_qps, deployed_at, deployed_by, undeployed_at, undeployed_by, status, traffic_percentage, monthly_cost_usd, deployment_notes, deployed_by_user_id FROM deployments
+WHERE version_id = ANY($1::uuid[]) AND deployment_id > $2
+ORDER BY deployment_id
+LIMIT $3
+`
+
+type DeploymentExportByVersionsParams struct {
+	VersionIds []uuid.UUID `json:"version_ids"`
+	AfterID    uuid.UUID   `json:"after_id"`
+	MaxRows    int32       `json:"max_rows"`
+}
+
+func (q *Queries) DeploymentExportByVersions(ctx context.Context, arg DeploymentExportByVersionsParams) ([]Deployment, error) {
+	rows, err := q.db.Query(ctx, deploymentExportByVersions, arg.VersionIds, arg.AfterID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Deployment{}
+	for rows.Next() {
+		var i Deployment
+		if err := rows.Scan(
+			&i.DeploymentID,
+			&i.VersionID,
+			&i.EnvironmentID,
+			&i.DeploymentName,
+			&i.EndpointURL,
+			&i.ServingFramework,
+			&i.Replicas,
+			&i.InstanceType,
+			&i.GPUEnabled,
+			&i.AutoScalingEnabled,
+			&i.MinReplicas,
+			&i.MaxReplicas,
+			&i.TargetLatencyP50Ms,
+			&i.TargetLatencyP95Ms,
+			&i.TargetLatencyP99Ms,
+			&i.TargetAvailabilityPercent,
+			&i.TargetThroughputQPS,
+			&i.ActualLatencyP50Ms,
+			&i.ActualLatencyP95Ms,
+			&i.ActualLatencyP99Ms,
+			&i.ActualAvailabilityPercent,
+			&i.ActualThroughputQPS,
+			&i.DeployedAt,
+			&i.DeployedBy,
+			&i.UndeployedAt,
+			&i.UndeployedBy,
+			&i.Status,
+			&i.TrafficPercentage,
+			&i.MonthlyCostUSD,
+			&i.DeploymentNotes,
+			&i.DeployedByUserID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const environmentExport = `-- name: EnvironmentExport :many
 SELECT environment_id, environment_name, environment_type, description, priority FROM environments
 WHERE environment_id > $1 AND ($2::boolean OR environment_id = ANY($3::integer[]))
 ORDER BY environment_id
 LIMIT $4
 `
 
-type ExportEnvironmentsParams struct {
+type EnvironmentExportParams struct {
 	AfterID        int32   `json:"after_id"`
 	AllRows        bool    `json:"all_rows"`
 	EnvironmentIds []int32 `json:"environment_ids"`
 	MaxRows        int32   `json:"max_rows"`
 }
 
-func (q *Queries) ExportEnvironments(ctx context.Context, arg ExportEnvironmentsParams) ([]Environment, error) {
-	rows, err := q.db.Query(ctx, exportEnvironments,
+func (q *Queries) EnvironmentExport(ctx context.Context, arg EnvironmentExportParams) ([]Environment, error) {
+	rows, err := q.db.Query(ctx, environmentExport,
 		arg.AfterID,
 		arg.AllRows,
 		arg.EnvironmentIds,
@@ -293,7 +346,7 @@ func (q *Queries) ExportEnvironments(ctx context.Context, arg ExportEnvironments
 	return items, nil
 }
 
-const exportExperiments = `-- name: ExportExperiments :many
+const experimentExport = `-- name: ExperimentExport :many
 SELECT experiment_id, experiment_name, model_id, description, created_by, created_by_user_id, created_at FROM experiments
 WHERE experiment_id > $1
   AND ($2::boolean OR experiment_id = ANY($3::uuid[]) OR model_id = ANY($4::uuid[]))
@@ -301,7 +354,7 @@ ORDER BY experiment_id
 LIMIT $5
 `
 
-type ExportExperimentsParams struct {
+type ExperimentExportParams struct {
 	AfterID       uuid.UUID   `json:"after_id"`
 	AllRows       bool        `json:"all_rows"`
 	ExperimentIds []uuid.UUID `json:"experiment_ids"`
@@ -310,8 +363,8 @@ type ExportExperimentsParams struct {
 }
 
 // The given experiments and those of the given models.
-func (q *Queries) ExportExperiments(ctx context.Context, arg ExportExperimentsParams) ([]Experiment, error) {
-	rows, err := q.db.Query(ctx, exportExperiments,
+func (q *Queries) ExperimentExport(ctx context.Context, arg ExperimentExportParams) ([]Experiment, error) {
+	rows, err := q.db.Query(ctx, experimentExport,
 		arg.AfterID,
 		arg.AllRows,
 		arg.ExperimentIds,
@@ -344,7 +397,7 @@ func (q *Queries) ExportExperiments(ctx context.Context, arg ExportExperimentsPa
 	return items, nil
 }
 
-const exportModelAliases = `-- name: ExportModelAliases :many
+const modelAliasExport = `-- name: ModelAliasExport :many
 SELECT alias_id, model_id, alias, version_id, valid_from, valid_until, set_by
 FROM model_aliases
 WHERE alias_id > $1 AND ($2::boolean OR model_id = ANY($3::uuid[]))
@@ -352,14 +405,14 @@ ORDER BY alias_id
 LIMIT $4
 `
 
-type ExportModelAliasesParams struct {
+type ModelAliasExportParams struct {
 	AfterID  int64       `json:"after_id"`
 	AllRows  bool        `json:"all_rows"`
 	ModelIds []uuid.UUID `json:"model_ids"`
 	MaxRows  int32       `json:"max_rows"`
 }
 
-type ExportModelAliasesRow struct {
+type ModelAliasExportRow struct {
 	AliasID    int64      `json:"alias_id"`
 	ModelID    uuid.UUID  `json:"model_id"`
 	Alias      string     `json:"alias"`
@@ -371,8 +424,8 @@ type ExportModelAliasesRow struct {
 
 // Every period of every alias, the closed ones too, as plain columns
 // (valid_during is their range).
-func (q *Queries) ExportModelAliases(ctx context.Context, arg ExportModelAliasesParams) ([]ExportModelAliasesRow, error) {
-	rows, err := q.db.Query(ctx, exportModelAliases,
+func (q *Queries) ModelAliasExport(ctx context.Context, arg ModelAliasExportParams) ([]ModelAliasExportRow, error) {
+	rows, err := q.db.Query(ctx, modelAliasExport,
 		arg.AfterID,
 		arg.AllRows,
 		arg.ModelIds,
@@ -382,9 +435,9 @@ func (q *Queries) ExportModelAliases(ctx context.Context, arg ExportModelAliases
 		return nil, err
 	}
 	defer rows.Close()
-	items := []ExportModelAliasesRow{}
+	items := []ModelAliasExportRow{}
 	for rows.Next() {
-		var i ExportModelAliasesRow
+		var i ModelAliasExportRow
 		if err := rows.Scan(
 			&i.AliasID,
 			&i.ModelID,
@@ -404,7 +457,64 @@ func (q *Queries) ExportModelAliases(ctx context.Context, arg ExportModelAliases
 	return items, nil
 }
 
-const exportModelTags = `-- name: ExportModelTags :many
+const modelExport = `-- name: ModelExport :many
+SELECT model_id, model_name, display_name, description, objective, team_id, primary_contact, secondary_contact, business_unit, risk_level, compliance_required, github_repo, documentation_url, created_at, updated_at, created_by, created_by_user_id FROM models
+WHERE model_id > $1 AND ($2::boolean OR model_id = ANY($3::uuid[]))
+ORDER BY model_id
+LIMIT $4
+`
+
+type ModelExportParams struct {
+	AfterID  uuid.UUID   `json:"after_id"`
+	AllRows  bool        `json:"all_rows"`
+	ModelIds []uuid.UUID `json:"model_ids"`
+	MaxRows  int32       `json:"max_rows"`
+}
+
+func (q *Queries) ModelExport(ctx context.Context, arg ModelExportParams) ([]Model, error) {
+	rows, err := q.db.Query(ctx, modelExport,
+		arg.AfterID,
+		arg.AllRows,
+		arg.ModelIds,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Model{}
+	for rows.Next() {
+		var i Model
+		if err := rows.Scan(
+			&i.ModelID,
+			&i.ModelName,
+			&i.DisplayName,
+			&i.Description,
+			&i.Objective,
+			&i.TeamID,
+			&i.PrimaryContact,
+			&i.SecondaryContact,
+			&i.BusinessUnit,
+			&i.RiskLevel,
+			&i.ComplianceRequired,
+			&i.GithubRepo,
+			&i.DocumentationURL,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.CreatedBy,
+			&i.CreatedByUserID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const modelTagExport = `-- name: ModelTagExport :many
 SELECT model_id, tag_id, tagged_at, tagged_by FROM model_tags
 WHERE (model_id, tag_id) > ($1::uuid, $2::uuid)
   AND ($3::boolean OR model_id = ANY($4::uuid[]))
@@ -412,7 +522,7 @@ ORDER BY model_id, tag_id
 LIMIT $5
 `
 
-type ExportModelTagsParams struct {
+type ModelTagExportParams struct {
 	AfterModelID uuid.UUID   `json:"after_model_id"`
 	AfterTagID   uuid.UUID   `json:"after_tag_id"`
 	AllRows      bool        `json:"all_rows"`
@@ -420,8 +530,8 @@ type ExportModelTagsParams struct {
 	MaxRows      int32       `json:"max_rows"`
 }
 
-func (q *Queries) ExportModelTags(ctx context.Context, arg ExportModelTagsParams) ([]ModelTag, error) {
-	rows, err := q.db.Query(ctx, exportModelTags,
+func (q *Queries) ModelTagExport(ctx context.Context, arg ModelTagExportParams) ([]ModelTag, error) {
+	rows, err := q.db.Query(ctx, modelTagExport,
 		arg.AfterModelID,
 		arg.AfterTagID,
 		arg.AllRows,
@@ -451,27 +561,15 @@ func (q *Queries) ExportModelTags(ctx context.Context, arg ExportModelTagsParams
 	return items, nil
 }
 
-const exportModelVersions = `-- name: ExportModelVersions :many
+const modelVersionExportAll = `-- name: ModelVersionExportAll :many
 SELECT version_id, model_id, semver, version_alias, description, git_commit, git_branch, artifact_uri, artifact_size_mb, checksum_sha256, framework, framework_version, python_version, cuda_version, status, registered_by, registered_at, promoted_to_production_at, deprecated_at, deprecation_reason, benchmark_accuracy, benchmark_latency_ms, benchmark_throughput_qps, registered_by_user_id, semver_key FROM model_versions
-WHERE version_id > $1 AND ($2::boolean OR model_id = ANY($3::uuid[]))
+WHERE version_id > $1
 ORDER BY version_id
-LIMIT $4
+LIMIT $2
 `
 
-type ExportModelVersionsParams struct {
-	AfterID  uuid.UUID   `json:"after_id"`
-	AllRows  bool        `json:"all_rows"`
-	ModelIds []uuid.UUID `json:"model_ids"`
-	MaxRows  int32       `json:"max_rows"`
-}
-
-func (q *Queries) ExportModelVersions(ctx context.Context, arg ExportModelVersionsParams) ([]ModelVersion, error) {
-	rows, err := q.db.Query(ctx, exportModelVersions,
-		arg.AfterID,
-		arg.AllRows,
-		arg.ModelIds,
-		arg.MaxRows,
-	)
+func (q *Queries) ModelVersionExportAll(ctx context.Context, afterID uuid.UUID, maxRows int32) ([]ModelVersion, error) {
+	rows, err := q.db.Query(ctx, modelVersionExportAll, afterID, maxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -516,52 +614,54 @@ func (q *Queries) ExportModelVersions(ctx context.Context, arg ExportModelVersio
 	return items, nil
 }
 
-const exportModels = `-- name: ExportModels :many
-SELECT model_id, model_name, display_name, description, objective, team_id, primary_contact, secondary_contact, business_unit, risk_level, compliance_required, github_repo, documentation_url, created_at, updated_at, created_by, created_by_user_id FROM models
-WHERE model_id > $1 AND ($2::boolean OR model_id = ANY($3::uuid[]))
-ORDER BY model_id
-LIMIT $4
+const modelVersionExportByModels = `-- name: ModelVersionExportByModels :many
+SELECT version_id, model_id, semver, version_alias, description, git_commit, git_branch, artifact_uri, artifact_size_mb, checksum_sha256, framework, framework_version, python_version, cuda_version, status, registered_by, registered_at, promoted_to_production_at, deprecated_at, deprecation_reason, benchmark_accuracy, benchmark_latency_ms, benchmark_throughput_qps, registered_by_user_id, semver_key FROM model_versions
+WHERE model_id = ANY($1::uuid[]) AND version_id > $2
+ORDER BY version_id
+LIMIT $3
 `
 
-type ExportModelsParams struct {
-	AfterID  uuid.UUID   `json:"after_id"`
-	AllRows  bool        `json:"all_rows"`
+type ModelVersionExportByModelsParams struct {
 	ModelIds []uuid.UUID `json:"model_ids"`
+	AfterID  uuid.UUID   `json:"after_id"`
 	MaxRows  int32       `json:"max_rows"`
 }
 
-func (q *Queries) ExportModels(ctx context.Context, arg ExportModelsParams) ([]Model, error) {
-	rows, err := q.db.Query(ctx, exportModels,
-		arg.AfterID,
-		arg.AllRows,
-		arg.ModelIds,
-		arg.MaxRows,
-	)
+func (q *Queries) ModelVersionExportByModels(ctx context.Context, arg ModelVersionExportByModelsParams) ([]ModelVersion, error) {
+	rows, err := q.db.Query(ctx, modelVersionExportByModels, arg.ModelIds, arg.AfterID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []Model{}
+	items := []ModelVersion{}
 	for rows.Next() {
-		var i Model
+		var i ModelVersion
 		if err := rows.Scan(
+			&i.VersionID,
 			&i.ModelID,
-			&i.ModelName,
-			&i.DisplayName,
+			&i.Semver,
+			&i.VersionAlias,
 			&i.Description,
-			&i.Objective,
-			&i.TeamID,
-			&i.PrimaryContact,
-			&i.SecondaryContact,
-			&i.BusinessUnit,
-			&i.RiskLevel,
-			&i.ComplianceRequired,
-			&i.GithubRepo,
-			&i.DocumentationURL,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.CreatedBy,
-			&i.CreatedByUserID,
+			&i.GitCommit,
+			&i.GitBranch,
+			&i.ArtifactURI,
+			&i.ArtifactSizeMb,
+			&i.ChecksumSHA256,
+			&i.Framework,
+			&i.FrameworkVersion,
+			&i.PythonVersion,
+			&i.CudaVersion,
+			&i.Status,
+			&i.RegisteredBy,
+			&i.RegisteredAt,
+			&i.PromotedToProductionAt,
+			&i.DeprecatedAt,
+			&i.DeprecationReason,
+			&i.BenchmarkAccuracy,
+			&i.BenchmarkLatencyMs,
+			&i.BenchmarkThroughputQPS,
+			&i.RegisteredByUserID,
+			&i.SemverKey,
 		); err != nil {
 			return nil, err
 		}
@@ -573,30 +673,25 @@ func (q *Queries) ExportModels(ctx context.Context, arg ExportModelsParams) ([]M
 	return items, nil
 }
 
-const exportRunDatasets = `-- name: ExportRunDatasets :many
+const runDatasetExportAll = `-- name: RunDatasetExportAll :many
 SELECT run_id, dataset_id, dataset_role, sample_count, usage_percentage FROM run_datasets
 WHERE (run_id, dataset_id, dataset_role) > ($1::uuid, $2::uuid, $3::text)
-  AND ($4::boolean OR run_id = ANY($5::uuid[]))
 ORDER BY run_id, dataset_id, dataset_role
-LIMIT $6
+LIMIT $4
 `
 
-type ExportRunDatasetsParams struct {
-	AfterRunID     uuid.UUID   `json:"after_run_id"`
-	AfterDatasetID uuid.UUID   `json:"after_dataset_id"`
-	AfterRole      string      `json:"after_role"`
-	AllRows        bool        `json:"all_rows"`
-	RunIds         []uuid.UUID `json:"run_ids"`
-	MaxRows        int32       `json:"max_rows"`
+type RunDatasetExportAllParams struct {
+	AfterRunID     uuid.UUID `json:"after_run_id"`
+	AfterDatasetID uuid.UUID `json:"after_dataset_id"`
+	AfterRole      string    `json:"after_role"`
+	MaxRows        int32     `json:"max_rows"`
 }
 
-func (q *Queries) ExportRunDatasets(ctx context.Context, arg ExportRunDatasetsParams) ([]RunDataset, error) {
-	rows, err := q.db.Query(ctx, exportRunDatasets,
+func (q *Queries) RunDatasetExportAll(ctx context.Context, arg RunDatasetExportAllParams) ([]RunDataset, error) {
+	rows, err := q.db.Query(ctx, runDatasetExportAll,
 		arg.AfterRunID,
 		arg.AfterDatasetID,
 		arg.AfterRole,
-		arg.AllRows,
-		arg.RunIds,
 		arg.MaxRows,
 	)
 	if err != nil {
@@ -623,22 +718,70 @@ func (q *Queries) ExportRunDatasets(ctx context.Context, arg ExportRunDatasetsPa
 	return items, nil
 }
 
-const exportTags = `-- name: ExportTags :many
+const runDatasetExportByRuns = `-- name: RunDatasetExportByRuns :many
+SELECT run_id, dataset_id, dataset_role, sample_count, usage_percentage FROM run_datasets
+WHERE run_id = ANY($1::uuid[])
+  AND (run_id, dataset_id, dataset_role) > ($2::uuid, $3::uuid, $4::text)
+ORDER BY run_id, dataset_id, dataset_role
+LIMIT $5
+`
+
+type RunDatasetExportByRunsParams struct {
+	RunIds         []uuid.UUID `json:"run_ids"`
+	AfterRunID     uuid.UUID   `json:"after_run_id"`
+	AfterDatasetID uuid.UUID   `json:"after_dataset_id"`
+	AfterRole      string      `json:"after_role"`
+	MaxRows        int32       `json:"max_rows"`
+}
+
+func (q *Queries) RunDatasetExportByRuns(ctx context.Context, arg RunDatasetExportByRunsParams) ([]RunDataset, error) {
+	rows, err := q.db.Query(ctx, runDatasetExportByRuns,
+		arg.RunIds,
+		arg.AfterRunID,
+		arg.AfterDatasetID,
+		arg.AfterRole,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RunDataset{}
+	for rows.Next() {
+		var i RunDataset
+		if err := rows.Scan(
+			&i.RunID,
+			&i.DatasetID,
+			&i.DatasetRole,
+			&i.SampleCount,
+			&i.UsagePercentage,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const tagExport = `-- name: TagExport :many
 SELECT tag_id, tag_category, tag_value, tag_description, created_at FROM tags
 WHERE tag_id > $1 AND ($2::boolean OR tag_id = ANY($3::uuid[]))
 ORDER BY tag_id
 LIMIT $4
 `
 
-type ExportTagsParams struct {
+type TagExportParams struct {
 	AfterID uuid.UUID   `json:"after_id"`
 	AllRows bool        `json:"all_rows"`
 	TagIds  []uuid.UUID `json:"tag_ids"`
 	MaxRows int32       `json:"max_rows"`
 }
 
-func (q *Queries) ExportTags(ctx context.Context, arg ExportTagsParams) ([]Tag, error) {
-	rows, err := q.db.Query(ctx, exportTags,
+func (q *Queries) TagExport(ctx context.Context, arg TagExportParams) ([]Tag, error) {
+	rows, err := q.db.Query(ctx, tagExport,
 		arg.AfterID,
 		arg.AllRows,
 		arg.TagIds,
@@ -668,7 +811,7 @@ func (q *Queries) ExportTags(ctx context.Context, arg ExportTagsParams) ([]Tag, 
 	return items, nil
 }
 
-const exportTeams = `-- name: ExportTeams :many
+const teamExport = `-- name: TeamExport :many
 
 SELECT team_id, team_name, team_email, department, cost_center, manager_name, created_at FROM teams
 WHERE team_id > $1 AND ($2::boolean OR team_id = ANY($3::uuid[]))
@@ -676,7 +819,7 @@ ORDER BY team_id
 LIMIT $4
 `
 
-type ExportTeamsParams struct {
+type TeamExportParams struct {
 	AfterID uuid.UUID   `json:"after_id"`
 	AllRows bool        `json:"all_rows"`
 	TeamIds []uuid.UUID `json:"team_ids"`
@@ -684,12 +827,14 @@ type ExportTeamsParams struct {
 }
 
 // mlreg export: every row of a table a page at a time, keyset on its
-// primary key, either all of them (@all) or those of the given keys (the
-// rows one model reaches, which package importer works out table by table).
-// The rows are the tables' own, so that mlreg import jsonl writes them back
+// primary key, either all of them (@all_rows) or those of the given keys
+// (the rows one model reaches, which package importer works out table by
+// table). The tables that grow with the registry have two queries, ...All
+// and ...By<key>, so that the keyed one reaches its rows by an index. The
+// rows are the tables' own, so that mlreg import jsonl writes them back
 // through the ...ImportManyCopyFrom queries unchanged.
-func (q *Queries) ExportTeams(ctx context.Context, arg ExportTeamsParams) ([]Team, error) {
-	rows, err := q.db.Query(ctx, exportTeams,
+func (q *Queries) TeamExport(ctx context.Context, arg TeamExportParams) ([]Team, error) {
+	rows, err := q.db.Query(ctx, teamExport,
 		arg.AfterID,
 		arg.AllRows,
 		arg.TeamIds,
@@ -721,27 +866,15 @@ func (q *Queries) ExportTeams(ctx context.Context, arg ExportTeamsParams) ([]Tea
 	return items, nil
 }
 
-const exportTrainingRuns = `-- name: ExportTrainingRuns :many
+const trainingRunExportAll = `-- name: TrainingRunExportAll :many
 SELECT run_id, version_id, run_name, experiment_name, experiment_id, status, accuracy, precision_score, recall_score, f1_score, loss, custom_metrics, hyperparameters, compute_target, instance_type, gpu_count, gpu_type, gpu_hours, cpu_hours, estimated_cost_usd, started_by, started_at, completed_at, duration_seconds, exit_code, logs_uri, tensorboard_uri, checkpoint_uri, feature_store_snapshot, feature_count, created_at, notes FROM training_runs
-WHERE run_id > $1 AND ($2::boolean OR version_id = ANY($3::uuid[]))
+WHERE run_id > $1
 ORDER BY run_id
-LIMIT $4
+LIMIT $2
 `
 
-type ExportTrainingRunsParams struct {
-	AfterID    uuid.UUID   `json:"after_id"`
-	AllRows    bool        `json:"all_rows"`
-	VersionIds []uuid.UUID `json:"version_ids"`
-	MaxRows    int32       `json:"max_rows"`
-}
-
-func (q *Queries) ExportTrainingRuns(ctx context.Context, arg ExportTrainingRunsParams) ([]TrainingRun, error) {
-	rows, err := q.db.Query(ctx, exportTrainingRuns,
-		arg.AfterID,
-		arg.AllRows,
-		arg.VersionIds,
-		arg.MaxRows,
-	)
+func (q *Queries) TrainingRunExportAll(ctx context.Context, afterID uuid.UUID, maxRows int32) ([]TrainingRun, error) {
+	rows, err := q.db.Query(ctx, trainingRunExportAll, afterID, maxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -793,22 +926,88 @@ func (q *Queries) ExportTrainingRuns(ctx context.Context, arg ExportTrainingRuns
 	return items, nil
 }
 
-const exportUsers = `-- name: ExportUsers :many
+const trainingRunExportByVersions = `-- name: TrainingRunExportByVersions :many
+SELECT run_id, version_id, run_name, experiment_name, experiment_id, status, accuracy, precision_score, recall_score, f1_score, loss, custom_metrics, hyperparameters, compute_target, instance_type, gpu_count, gpu_type, gpu_hours, cpu_hours, estimated_cost_usd, started_by, started_at, completed_at, duration_seconds, exit_code, logs_uri, tensorboard_uri, checkpoint_uri, feature_store_snapshot, feature_count, created_at, notes FROM training_runs
+WHERE version_id = ANY($1::uuid[]) AND run_id > $2
+ORDER BY run_id
+LIMIT $3
+`
+
+type TrainingRunExportByVersionsParams struct {
+	VersionIds []uuid.UUID `json:"version_ids"`
+	AfterID    uuid.UUID   `json:"after_id"`
+	MaxRows    int32       `json:"max_rows"`
+}
+
+func (q *Queries) TrainingRunExportByVersions(ctx context.Context, arg TrainingRunExportByVersionsParams) ([]TrainingRun, error) {
+	rows, err := q.db.Query(ctx, trainingRunExportByVersions, arg.VersionIds, arg.AfterID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TrainingRun{}
+	for rows.Next() {
+		var i TrainingRun
+		if err := rows.Scan(
+			&i.RunID,
+			&i.VersionID,
+			&i.RunName,
+			&i.ExperimentName,
+			&i.ExperimentID,
+			&i.Status,
+			&i.Accuracy,
+			&i.PrecisionScore,
+			&i.RecallScore,
+			&i.F1Score,
+			&i.Loss,
+			&i.CustomMetrics,
+			&i.Hyperparameters,
+			&i.ComputeTarget,
+			&i.InstanceType,
+			&i.GPUCount,
+			&i.GPUType,
+			&i.GPUHours,
+			&i.CPUHours,
+			&i.EstimatedCostUSD,
+			&i.StartedBy,
+			&i.StartedAt,
+			&i.CompletedAt,
+			&i.DurationSeconds,
+			&i.ExitCode,
+			&i.LogsURI,
+			&i.TensorboardURI,
+			&i.CheckpointURI,
+			&i.FeatureStoreSnapshot,
+			&i.FeatureCount,
+			&i.CreatedAt,
+			&i.Notes,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const userExport = `-- name: UserExport :many
 SELECT user_id, username, email, display_name, team_id, is_active, created_at FROM users
 WHERE user_id > $1 AND ($2::boolean OR user_id = ANY($3::uuid[]))
 ORDER BY user_id
 LIMIT $4
 `
 
-type ExportUsersParams struct {
+type UserExportParams struct {
 	AfterID uuid.UUID   `json:"after_id"`
 	AllRows bool        `json:"all_rows"`
 	UserIds []uuid.UUID `json:"user_ids"`
 	MaxRows int32       `json:"max_rows"`
 }
 
-func (q *Queries) ExportUsers(ctx context.Context, arg ExportUsersParams) ([]User, error) {
-	rows, err := q.db.Query(ctx, exportUsers,
+func (q *Queries) UserExport(ctx context.Context, arg UserExportParams) ([]User, error) {
+	rows, err := q.db.Query(ctx, userExport,
 		arg.AfterID,
 		arg.AllRows,
 		arg.UserIds,

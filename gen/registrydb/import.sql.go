@@ -210,131 +210,6 @@ type ExperimentImportManyCopyFromParams struct {
 	CreatedAt       time.Time  `json:"created_at"`
 }
 
-const importCountKeys = `-- name: ImportCountKeys :one
-SELECT
-    (SELECT count(*) FROM teams WHERE team_id = ANY($1::uuid[]))::bigint AS teams,
-    (SELECT count(*) FROM users WHERE user_id = ANY($2::uuid[]))::bigint AS users,
-    (SELECT count(*) FROM environments WHERE environment_id = ANY($3::integer[]))::bigint AS environments,
-    (SELECT count(*) FROM models WHERE model_id = ANY($4::uuid[]))::bigint AS models,
-    (SELECT count(*) FROM model_versions WHERE version_id = ANY($5::uuid[]))::bigint AS model_versions,
-    (SELECT count(*) FROM datasets WHERE dataset_id = ANY($6::uuid[]))::bigint AS datasets,
-    (SELECT count(*) FROM experiments WHERE experiment_id = ANY($7::uuid[]))::bigint AS experiments,
-    (SELECT count(*) FROM training_runs WHERE run_id = ANY($8::uuid[]))::bigint AS training_runs,
-    (SELECT count(*) FROM run_datasets rd
-       JOIN generate_series(1, cardinality($9::uuid[])) AS k(i)
-         ON rd.run_id = ($9::uuid[])[k.i] AND rd.dataset_id = ($10::uuid[])[k.i]
-        AND rd.dataset_role = ($11::text[])[k.i])::bigint AS run_datasets,
-    (SELECT count(*) FROM deployments WHERE deployment_id = ANY($12::uuid[]))::bigint AS deployments,
-    (SELECT count(*) FROM approvals WHERE approval_id = ANY($13::uuid[]))::bigint AS approvals,
-    (SELECT count(*) FROM tags WHERE tag_id = ANY($14::uuid[]))::bigint AS tags,
-    (SELECT count(*) FROM model_tags mt
-       JOIN generate_series(1, cardinality($15::uuid[])) AS k(i)
-         ON mt.model_id = ($15::uuid[])[k.i] AND mt.tag_id = ($16::uuid[])[k.i])::bigint AS model_tags,
-    (SELECT count(*) FROM dataset_tags dt
-       JOIN generate_series(1, cardinality($17::uuid[])) AS k(i)
-         ON dt.dataset_id = ($17::uuid[])[k.i] AND dt.tag_id = ($18::uuid[])[k.i])::bigint AS dataset_tags,
-    (SELECT count(*) FROM model_aliases a
-       JOIN generate_series(1, cardinality($19::uuid[])) AS k(i)
-         ON a.model_id = ($19::uuid[])[k.i] AND a.alias = ($20::text[])[k.i]
-        AND a.version_id = ($21::uuid[])[k.i]
-      WHERE upper_inf(a.valid_during))::bigint AS current_aliases,
-    (SELECT count(*) FROM model_aliases WHERE alias_id = ANY($22::bigint[]))::bigint AS alias_periods
-`
-
-type ImportCountKeysParams struct {
-	TeamIds              []uuid.UUID `json:"team_ids"`
-	UserIds              []uuid.UUID `json:"user_ids"`
-	EnvironmentIds       []int32     `json:"environment_ids"`
-	ModelIds             []uuid.UUID `json:"model_ids"`
-	VersionIds           []uuid.UUID `json:"version_ids"`
-	DatasetIds           []uuid.UUID `json:"dataset_ids"`
-	ExperimentIds        []uuid.UUID `json:"experiment_ids"`
-	RunIds               []uuid.UUID `json:"run_ids"`
-	LinkRunIds           []uuid.UUID `json:"link_run_ids"`
-	LinkDatasetIds       []uuid.UUID `json:"link_dataset_ids"`
-	LinkRoles            []string    `json:"link_roles"`
-	DeploymentIds        []uuid.UUID `json:"deployment_ids"`
-	ApprovalIds          []uuid.UUID `json:"approval_ids"`
-	TagIds               []uuid.UUID `json:"tag_ids"`
-	ModelTagModelIds     []uuid.UUID `json:"model_tag_model_ids"`
-	ModelTagTagIds       []uuid.UUID `json:"model_tag_tag_ids"`
-	DatasetTagDatasetIds []uuid.UUID `json:"dataset_tag_dataset_ids"`
-	DatasetTagTagIds     []uuid.UUID `json:"dataset_tag_tag_ids"`
-	AliasModelIds        []uuid.UUID `json:"alias_model_ids"`
-	AliasNames           []string    `json:"alias_names"`
-	AliasVersionIds      []uuid.UUID `json:"alias_version_ids"`
-	AliasIds             []int64     `json:"alias_ids"`
-}
-
-type ImportCountKeysRow struct {
-	Teams          int64 `json:"teams"`
-	Users          int64 `json:"users"`
-	Environments   int64 `json:"environments"`
-	Models         int64 `json:"models"`
-	ModelVersions  int64 `json:"model_versions"`
-	Datasets       int64 `json:"datasets"`
-	Experiments    int64 `json:"experiments"`
-	TrainingRuns   int64 `json:"training_runs"`
-	RunDatasets    int64 `json:"run_datasets"`
-	Deployments    int64 `json:"deployments"`
-	Approvals      int64 `json:"approvals"`
-	Tags           int64 `json:"tags"`
-	ModelTags      int64 `json:"model_tags"`
-	DatasetTags    int64 `json:"dataset_tags"`
-	CurrentAliases int64 `json:"current_aliases"`
-	AliasPeriods   int64 `json:"alias_periods"`
-}
-
-// How many of the given keys each table holds: the import's check, before
-// it commits, that every row it mapped is in the registry. Composite keys
-// come as parallel arrays.
-func (q *Queries) ImportCountKeys(ctx context.Context, arg ImportCountKeysParams) (ImportCountKeysRow, error) {
-	row := q.db.QueryRow(ctx, importCountKeys,
-		arg.TeamIds,
-		arg.UserIds,
-		arg.EnvironmentIds,
-		arg.ModelIds,
-		arg.VersionIds,
-		arg.DatasetIds,
-		arg.ExperimentIds,
-		arg.RunIds,
-		arg.LinkRunIds,
-		arg.LinkDatasetIds,
-		arg.LinkRoles,
-		arg.DeploymentIds,
-		arg.ApprovalIds,
-		arg.TagIds,
-		arg.ModelTagModelIds,
-		arg.ModelTagTagIds,
-		arg.DatasetTagDatasetIds,
-		arg.DatasetTagTagIds,
-		arg.AliasModelIds,
-		arg.AliasNames,
-		arg.AliasVersionIds,
-		arg.AliasIds,
-	)
-	var i ImportCountKeysRow
-	err := row.Scan(
-		&i.Teams,
-		&i.Users,
-		&i.Environments,
-		&i.Models,
-		&i.ModelVersions,
-		&i.Datasets,
-		&i.Experiments,
-		&i.TrainingRuns,
-		&i.RunDatasets,
-		&i.Deployments,
-		&i.Approvals,
-		&i.Tags,
-		&i.ModelTags,
-		&i.DatasetTags,
-		&i.CurrentAliases,
-		&i.AliasPeriods,
-	)
-	return i, err
-}
-
 const modelAliasImportHistory = `-- name: ModelAliasImportHistory :exec
 INSERT INTO model_aliases (alias_id, model_id, alias, version_id, valid_during, set_by)
 OVERRIDING SYSTEM VALUE
@@ -622,6 +497,131 @@ type ModelVersionImportUpdateParams struct {
 func (q *Queries) ModelVersionImportUpdate(ctx context.Context, arg ModelVersionImportUpdateParams) error {
 	_, err := q.db.Exec(ctx, modelVersionImportUpdate, arg.Status, arg.Description, arg.VersionID)
 	return err
+}
+
+const registryKeyCounts = `-- name: RegistryKeyCounts :one
+SELECT
+    (SELECT count(*) FROM teams WHERE team_id = ANY($1::uuid[]))::bigint AS teams,
+    (SELECT count(*) FROM users WHERE user_id = ANY($2::uuid[]))::bigint AS users,
+    (SELECT count(*) FROM environments WHERE environment_id = ANY($3::integer[]))::bigint AS environments,
+    (SELECT count(*) FROM models WHERE model_id = ANY($4::uuid[]))::bigint AS models,
+    (SELECT count(*) FROM model_versions WHERE version_id = ANY($5::uuid[]))::bigint AS model_versions,
+    (SELECT count(*) FROM datasets WHERE dataset_id = ANY($6::uuid[]))::bigint AS datasets,
+    (SELECT count(*) FROM experiments WHERE experiment_id = ANY($7::uuid[]))::bigint AS experiments,
+    (SELECT count(*) FROM training_runs WHERE run_id = ANY($8::uuid[]))::bigint AS training_runs,
+    (SELECT count(*) FROM run_datasets rd
+       JOIN generate_series(1, cardinality($9::uuid[])) AS k(i)
+         ON rd.run_id = ($9::uuid[])[k.i] AND rd.dataset_id = ($10::uuid[])[k.i]
+        AND rd.dataset_role = ($11::text[])[k.i])::bigint AS run_datasets,
+    (SELECT count(*) FROM deployments WHERE deployment_id = ANY($12::uuid[]))::bigint AS deployments,
+    (SELECT count(*) FROM approvals WHERE approval_id = ANY($13::uuid[]))::bigint AS approvals,
+    (SELECT count(*) FROM tags WHERE tag_id = ANY($14::uuid[]))::bigint AS tags,
+    (SELECT count(*) FROM model_tags mt
+       JOIN generate_series(1, cardinality($15::uuid[])) AS k(i)
+         ON mt.model_id = ($15::uuid[])[k.i] AND mt.tag_id = ($16::uuid[])[k.i])::bigint AS model_tags,
+    (SELECT count(*) FROM dataset_tags dt
+       JOIN generate_series(1, cardinality($17::uuid[])) AS k(i)
+         ON dt.dataset_id = ($17::uuid[])[k.i] AND dt.tag_id = ($18::uuid[])[k.i])::bigint AS dataset_tags,
+    (SELECT count(*) FROM model_aliases a
+       JOIN generate_series(1, cardinality($19::uuid[])) AS k(i)
+         ON a.model_id = ($19::uuid[])[k.i] AND a.alias = ($20::text[])[k.i]
+        AND a.version_id = ($21::uuid[])[k.i]
+      WHERE upper_inf(a.valid_during))::bigint AS current_aliases,
+    (SELECT count(*) FROM model_aliases WHERE alias_id = ANY($22::bigint[]))::bigint AS alias_periods
+`
+
+type RegistryKeyCountsParams struct {
+	TeamIds              []uuid.UUID `json:"team_ids"`
+	UserIds              []uuid.UUID `json:"user_ids"`
+	EnvironmentIds       []int32     `json:"environment_ids"`
+	ModelIds             []uuid.UUID `json:"model_ids"`
+	VersionIds           []uuid.UUID `json:"version_ids"`
+	DatasetIds           []uuid.UUID `json:"dataset_ids"`
+	ExperimentIds        []uuid.UUID `json:"experiment_ids"`
+	RunIds               []uuid.UUID `json:"run_ids"`
+	LinkRunIds           []uuid.UUID `json:"link_run_ids"`
+	LinkDatasetIds       []uuid.UUID `json:"link_dataset_ids"`
+	LinkRoles            []string    `json:"link_roles"`
+	DeploymentIds        []uuid.UUID `json:"deployment_ids"`
+	ApprovalIds          []uuid.UUID `json:"approval_ids"`
+	TagIds               []uuid.UUID `json:"tag_ids"`
+	ModelTagModelIds     []uuid.UUID `json:"model_tag_model_ids"`
+	ModelTagTagIds       []uuid.UUID `json:"model_tag_tag_ids"`
+	DatasetTagDatasetIds []uuid.UUID `json:"dataset_tag_dataset_ids"`
+	DatasetTagTagIds     []uuid.UUID `json:"dataset_tag_tag_ids"`
+	AliasModelIds        []uuid.UUID `json:"alias_model_ids"`
+	AliasNames           []string    `json:"alias_names"`
+	AliasVersionIds      []uuid.UUID `json:"alias_version_ids"`
+	AliasIds             []int64     `json:"alias_ids"`
+}
+
+type RegistryKeyCountsRow struct {
+	Teams          int64 `json:"teams"`
+	Users          int64 `json:"users"`
+	Environments   int64 `json:"environments"`
+	Models         int64 `json:"models"`
+	ModelVersions  int64 `json:"model_versions"`
+	Datasets       int64 `json:"datasets"`
+	Experiments    int64 `json:"experiments"`
+	TrainingRuns   int64 `json:"training_runs"`
+	RunDatasets    int64 `json:"run_datasets"`
+	Deployments    int64 `json:"deployments"`
+	Approvals      int64 `json:"approvals"`
+	Tags           int64 `json:"tags"`
+	ModelTags      int64 `json:"model_tags"`
+	DatasetTags    int64 `json:"dataset_tags"`
+	CurrentAliases int64 `json:"current_aliases"`
+	AliasPeriods   int64 `json:"alias_periods"`
+}
+
+// How many of the given keys each table holds: the import's check, before
+// it commits, that every row it mapped is in the registry. Composite keys
+// come as parallel arrays.
+func (q *Queries) RegistryKeyCounts(ctx context.Context, arg RegistryKeyCountsParams) (RegistryKeyCountsRow, error) {
+	row := q.db.QueryRow(ctx, registryKeyCounts,
+		arg.TeamIds,
+		arg.UserIds,
+		arg.EnvironmentIds,
+		arg.ModelIds,
+		arg.VersionIds,
+		arg.DatasetIds,
+		arg.ExperimentIds,
+		arg.RunIds,
+		arg.LinkRunIds,
+		arg.LinkDatasetIds,
+		arg.LinkRoles,
+		arg.DeploymentIds,
+		arg.ApprovalIds,
+		arg.TagIds,
+		arg.ModelTagModelIds,
+		arg.ModelTagTagIds,
+		arg.DatasetTagDatasetIds,
+		arg.DatasetTagTagIds,
+		arg.AliasModelIds,
+		arg.AliasNames,
+		arg.AliasVersionIds,
+		arg.AliasIds,
+	)
+	var i RegistryKeyCountsRow
+	err := row.Scan(
+		&i.Teams,
+		&i.Users,
+		&i.Environments,
+		&i.Models,
+		&i.ModelVersions,
+		&i.Datasets,
+		&i.Experiments,
+		&i.TrainingRuns,
+		&i.RunDatasets,
+		&i.Deployments,
+		&i.Approvals,
+		&i.Tags,
+		&i.ModelTags,
+		&i.DatasetTags,
+		&i.CurrentAliases,
+		&i.AliasPeriods,
+	)
+	return i, err
 }
 
 const runDatasetImportListByRuns = `-- name: RunDatasetImportListByRuns :many

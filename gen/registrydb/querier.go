@@ -16,6 +16,7 @@ type Querier interface {
 	ApprovalDelete(ctx context.Context, approvalID uuid.UUID) (int64, error)
 	// Marks every approval whose expires_at has passed as expired.
 	ApprovalExpireDue(ctx context.Context) ([]Approval, error)
+	ApprovalExport(ctx context.Context, arg ApprovalExportParams) ([]Approval, error)
 	ApprovalGetByID(ctx context.Context, approvalID uuid.UUID) (Approval, error)
 	ApprovalImportManyCopyFrom(ctx context.Context, arg []ApprovalImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale) of approvals in their final
@@ -71,6 +72,7 @@ type Querier interface {
 	DatasetCreate(ctx context.Context, arg DatasetCreateParams) (Dataset, error)
 	// Refused while a training run used the dataset (run_datasets is ON DELETE RESTRICT).
 	DatasetDelete(ctx context.Context, datasetID uuid.UUID) (int64, error)
+	DatasetExport(ctx context.Context, arg DatasetExportParams) ([]Dataset, error)
 	DatasetGetByID(ctx context.Context, datasetID uuid.UUID) (Dataset, error)
 	DatasetGetByName(ctx context.Context, datasetName string) (Dataset, error)
 	DatasetImportLookup(ctx context.Context, datasetIds []uuid.UUID, datasetNames []string) ([]Dataset, error)
@@ -83,6 +85,7 @@ type Querier interface {
 	DatasetListNamesLike(ctx context.Context, pattern string, maxRows int32) ([]string, error)
 	DatasetTagAttach(ctx context.Context, arg DatasetTagAttachParams) error
 	DatasetTagDetach(ctx context.Context, datasetID uuid.UUID, tagID uuid.UUID) (int64, error)
+	DatasetTagExport(ctx context.Context, arg DatasetTagExportParams) ([]DatasetTag, error)
 	DatasetTagImportManyCopyFrom(ctx context.Context, arg []DatasetTagImportManyCopyFromParams) (int64, error)
 	// Bulk load of dataset tags through COPY (mlreg seed --scale).
 	DatasetTagInsertManyCopyFrom(ctx context.Context, arg []DatasetTagInsertManyCopyFromParams) (int64, error)
@@ -92,6 +95,8 @@ type Querier interface {
 	// Deploys a version to an environment (by name).
 	DeploymentCreate(ctx context.Context, arg DeploymentCreateParams) (Deployment, error)
 	DeploymentDelete(ctx context.Context, deploymentID uuid.UUID) (int64, error)
+	DeploymentExportAll(ctx context.Context, afterID uuid.UUID, maxRows int32) ([]Deployment, error)
+	DeploymentExportByVersions(ctx context.Context, arg DeploymentExportByVersionsParams) ([]Deployment, error)
 	DeploymentGetByID(ctx context.Context, deploymentID uuid.UUID) (Deployment, error)
 	// The deployment_rules trigger checks each active row as it would any
 	// other: a retired version, a missing approval or traffic over 100 percent
@@ -114,6 +119,7 @@ type Querier interface {
 	EnvironmentCreate(ctx context.Context, arg EnvironmentCreateParams) (Environment, error)
 	// Refused (foreign key) while any deployment, past or present, names it.
 	EnvironmentDelete(ctx context.Context, environmentID int32) (int64, error)
+	EnvironmentExport(ctx context.Context, arg EnvironmentExportParams) ([]Environment, error)
 	EnvironmentGetByID(ctx context.Context, environmentID int32) (Environment, error)
 	EnvironmentGetByName(ctx context.Context, environmentName string) (Environment, error)
 	// environment_id is supplied (a SERIAL): EnvironmentSequenceSync moves the
@@ -128,6 +134,8 @@ type Querier interface {
 	ExperimentCreate(ctx context.Context, arg ExperimentCreateParams) (Experiment, error)
 	// Its runs stay, with experiment_id set to NULL.
 	ExperimentDelete(ctx context.Context, experimentID uuid.UUID) (int64, error)
+	// The given experiments and those of the given models.
+	ExperimentExport(ctx context.Context, arg ExperimentExportParams) ([]Experiment, error)
 	ExperimentGetByID(ctx context.Context, experimentID uuid.UUID) (Experiment, error)
 	ExperimentGetByName(ctx context.Context, experimentName string) (Experiment, error)
 	ExperimentImportLookup(ctx context.Context, experimentIds []uuid.UUID, experimentNames []string) ([]Experiment, error)
@@ -138,37 +146,10 @@ type Querier interface {
 	ExperimentList(ctx context.Context, afterName string, maxRows int32) ([]Experiment, error)
 	ExperimentUpdate(ctx context.Context, arg ExperimentUpdateParams) (Experiment, error)
 	ExperimentUpsertByName(ctx context.Context, arg ExperimentUpsertByNameParams) (Experiment, error)
-	ExportApprovals(ctx context.Context, arg ExportApprovalsParams) ([]Approval, error)
-	ExportDatasetTags(ctx context.Context, arg ExportDatasetTagsParams) ([]DatasetTag, error)
-	ExportDatasets(ctx context.Context, arg ExportDatasetsParams) ([]Dataset, error)
-	ExportDeployments(ctx context.Context, arg ExportDeploymentsParams) ([]Deployment, error)
-	ExportEnvironments(ctx context.Context, arg ExportEnvironmentsParams) ([]Environment, error)
-	// The given experiments and those of the given models.
-	ExportExperiments(ctx context.Context, arg ExportExperimentsParams) ([]Experiment, error)
-	// Every period of every alias, the closed ones too, as plain columns
-	// (valid_during is their range).
-	ExportModelAliases(ctx context.Context, arg ExportModelAliasesParams) ([]ExportModelAliasesRow, error)
-	ExportModelTags(ctx context.Context, arg ExportModelTagsParams) ([]ModelTag, error)
-	ExportModelVersions(ctx context.Context, arg ExportModelVersionsParams) ([]ModelVersion, error)
-	ExportModels(ctx context.Context, arg ExportModelsParams) ([]Model, error)
-	ExportRunDatasets(ctx context.Context, arg ExportRunDatasetsParams) ([]RunDataset, error)
-	ExportTags(ctx context.Context, arg ExportTagsParams) ([]Tag, error)
-	// mlreg export: every row of a table a page at a time, keyset on its
-	// primary key, either all of them (@all) or those of the given keys (the
-	// rows one model reaches, which package importer works out table by table).
-	// The rows are the tables' own, so that mlreg import jsonl writes them back
-	// through the ...ImportManyCopyFrom queries unchanged.
-	ExportTeams(ctx context.Context, arg ExportTeamsParams) ([]Team, error)
-	ExportTrainingRuns(ctx context.Context, arg ExportTrainingRunsParams) ([]TrainingRun, error)
-	ExportUsers(ctx context.Context, arg ExportUsersParams) ([]User, error)
 	// Active deployments of every version trained on the dataset.
 	ImpactActiveDeploymentsByDataset(ctx context.Context, datasetID uuid.UUID) ([]ImpactActiveDeploymentsByDatasetRow, error)
 	// Every run that used the dataset, with its version and model.
 	ImpactRunsByDataset(ctx context.Context, datasetID uuid.UUID) ([]ImpactRunsByDatasetRow, error)
-	// How many of the given keys each table holds: the import's check, before
-	// it commits, that every row it mapped is in the registry. Composite keys
-	// come as parallel arrays.
-	ImportCountKeys(ctx context.Context, arg ImportCountKeysParams) (ImportCountKeysRow, error)
 	IntegrityActiveDeploymentsOfRetiredVersions(ctx context.Context) ([]IntegrityActiveDeploymentsOfRetiredVersionsRow, error)
 	IntegrityActiveDeploymentsWithoutEnvironment(ctx context.Context) ([]IntegrityActiveDeploymentsWithoutEnvironmentRow, error)
 	IntegrityApprovedPastExpiry(ctx context.Context) ([]IntegrityApprovedPastExpiryRow, error)
@@ -207,6 +188,9 @@ type Querier interface {
 	MigrationLock(ctx context.Context) error
 	// Releases the migration lock; false when this session did not hold it.
 	MigrationUnlock(ctx context.Context) (bool, error)
+	// Every period of every alias, the closed ones too, as plain columns
+	// (valid_during is their range).
+	ModelAliasExport(ctx context.Context, arg ModelAliasExportParams) ([]ModelAliasExportRow, error)
 	// Every version an alias of a model has named, newest first.
 	ModelAliasHistory(ctx context.Context, modelID uuid.UUID, alias string) ([]ModelAliasHistoryRow, error)
 	// One period of an alias's history as it was exported, id included (COPY
@@ -238,6 +222,7 @@ type Querier interface {
 	// Cascades to versions, their runs and approvals; refused while a version
 	// has a deployment (deployments.version_id is ON DELETE RESTRICT).
 	ModelDelete(ctx context.Context, modelID uuid.UUID) (int64, error)
+	ModelExport(ctx context.Context, arg ModelExportParams) ([]Model, error)
 	ModelGetByID(ctx context.Context, modelID uuid.UUID) (Model, error)
 	ModelGetByName(ctx context.Context, modelName string) (Model, error)
 	// The models an import may meet again: those with the ids it would give
@@ -259,6 +244,7 @@ type Querier interface {
 	// Attaching a tag twice is a no-op.
 	ModelTagAttach(ctx context.Context, arg ModelTagAttachParams) error
 	ModelTagDetach(ctx context.Context, modelID uuid.UUID, tagID uuid.UUID) (int64, error)
+	ModelTagExport(ctx context.Context, arg ModelTagExportParams) ([]ModelTag, error)
 	ModelTagImportListByModels(ctx context.Context, modelIds []uuid.UUID) ([]ModelTag, error)
 	ModelTagImportManyCopyFrom(ctx context.Context, arg []ModelTagImportManyCopyFromParams) (int64, error)
 	// Bulk load of model tags through COPY (mlreg seed --scale).
@@ -272,6 +258,8 @@ type Querier interface {
 	// Cascades to runs and approvals; refused while a deployment names the version.
 	ModelVersionDelete(ctx context.Context, versionID uuid.UUID) (int64, error)
 	ModelVersionDeprecate(ctx context.Context, deprecationReason *string, versionID uuid.UUID) (ModelVersion, error)
+	ModelVersionExportAll(ctx context.Context, afterID uuid.UUID, maxRows int32) ([]ModelVersion, error)
+	ModelVersionExportByModels(ctx context.Context, arg ModelVersionExportByModelsParams) ([]ModelVersion, error)
 	ModelVersionGetByID(ctx context.Context, versionID uuid.UUID) (ModelVersion, error)
 	// Many versions in one round trip.
 	ModelVersionGetByIDs(ctx context.Context, versionIds []uuid.UUID) ([]ModelVersion, error)
@@ -304,6 +292,10 @@ type Querier interface {
 	// The cheapest round trip there is: the floor `mlreg bench` measures
 	// lookups against.
 	Ping(ctx context.Context) (int32, error)
+	// How many of the given keys each table holds: the import's check, before
+	// it commits, that every row it mapped is in the registry. Composite keys
+	// come as parallel arrays.
+	RegistryKeyCounts(ctx context.Context, arg RegistryKeyCountsParams) (RegistryKeyCountsRow, error)
 	// Part 5.3 #2.
 	ReportComplianceApprovals(ctx context.Context) ([]ReportComplianceApprovalsRow, error)
 	// Part 5.3 #3. COUNT(DISTINCT run) because a run may use a dataset in two roles.
@@ -351,6 +343,8 @@ type Querier interface {
 	// Records that a run used a dataset in a role; re-attaching updates the counts.
 	RunDatasetAttach(ctx context.Context, arg RunDatasetAttachParams) error
 	RunDatasetDetach(ctx context.Context, arg RunDatasetDetachParams) (int64, error)
+	RunDatasetExportAll(ctx context.Context, arg RunDatasetExportAllParams) ([]RunDataset, error)
+	RunDatasetExportByRuns(ctx context.Context, arg RunDatasetExportByRunsParams) ([]RunDataset, error)
 	RunDatasetImportListByRuns(ctx context.Context, runIds []uuid.UUID) ([]RunDataset, error)
 	RunDatasetImportManyCopyFrom(ctx context.Context, arg []RunDatasetImportManyCopyFromParams) (int64, error)
 	RunDatasetInsertManyCopyFrom(ctx context.Context, arg []RunDatasetInsertManyCopyFromParams) (int64, error)
@@ -363,6 +357,7 @@ type Querier interface {
 	TagCreate(ctx context.Context, arg TagCreateParams) (Tag, error)
 	// Detaches the tag from every model and dataset (ON DELETE CASCADE).
 	TagDelete(ctx context.Context, tagID uuid.UUID) (int64, error)
+	TagExport(ctx context.Context, arg TagExportParams) ([]Tag, error)
 	TagGetByCategoryValue(ctx context.Context, tagCategory string, tagValue string) (Tag, error)
 	TagGetByID(ctx context.Context, tagID uuid.UUID) (Tag, error)
 	// The tags among the (category, value) pairs given.
@@ -376,6 +371,14 @@ type Querier interface {
 	TeamCreate(ctx context.Context, arg TeamCreateParams) (Team, error)
 	// Models and datasets of the team keep existing with team_id set to NULL.
 	TeamDelete(ctx context.Context, teamID uuid.UUID) (int64, error)
+	// mlreg export: every row of a table a page at a time, keyset on its
+	// primary key, either all of them (@all_rows) or those of the given keys
+	// (the rows one model reaches, which package importer works out table by
+	// table). The tables that grow with the registry have two queries, ...All
+	// and ...By<key>, so that the keyed one reaches its rows by an index. The
+	// rows are the tables' own, so that mlreg import jsonl writes them back
+	// through the ...ImportManyCopyFrom queries unchanged.
+	TeamExport(ctx context.Context, arg TeamExportParams) ([]Team, error)
 	TeamGetByID(ctx context.Context, teamID uuid.UUID) (Team, error)
 	TeamGetByName(ctx context.Context, teamName string) (Team, error)
 	// The importer's queries (package importer: mlreg import training-runs,
@@ -398,6 +401,8 @@ type Querier interface {
 	TrainingRunCreate(ctx context.Context, arg TrainingRunCreateParams) (TrainingRun, error)
 	// Cascades to the run's dataset links.
 	TrainingRunDelete(ctx context.Context, runID uuid.UUID) (int64, error)
+	TrainingRunExportAll(ctx context.Context, afterID uuid.UUID, maxRows int32) ([]TrainingRun, error)
+	TrainingRunExportByVersions(ctx context.Context, arg TrainingRunExportByVersionsParams) ([]TrainingRun, error)
 	// Ends a run with its outcome and metrics; duration is derived from the timestamps.
 	TrainingRunFinish(ctx context.Context, arg TrainingRunFinishParams) (TrainingRun, error)
 	TrainingRunGetByID(ctx context.Context, runID uuid.UUID) (TrainingRun, error)
@@ -420,6 +425,7 @@ type Querier interface {
 	UserCreate(ctx context.Context, arg UserCreateParams) (User, error)
 	// Rows that named the user keep their text column; their *_user_id becomes NULL.
 	UserDelete(ctx context.Context, userID uuid.UUID) (int64, error)
+	UserExport(ctx context.Context, arg UserExportParams) ([]User, error)
 	UserGetByID(ctx context.Context, userID uuid.UUID) (User, error)
 	UserGetByUsername(ctx context.Context, username string) (User, error)
 	UserImportManyCopyFrom(ctx context.Context, arg []UserImportManyCopyFromParams) (int64, error)
