@@ -806,11 +806,11 @@ func newJSONLTables() []jsonlTable {
 			// another id (the migrations seed tags with ids of their own) is
 			// the same tag, and the rows that name it follow it.
 			existing: func(st *jsonlState, rows []tag) ([]tag, error) {
-				cats, vals := make([]string, len(rows)), make([]string, len(rows))
+				keys := make([]string, len(rows))
 				for i, r := range rows {
-					cats[i], vals[i] = r.TagCategory, r.TagValue
+					keys[i] = tagKey(r.TagCategory, r.TagValue)
 				}
-				found, err := st.q.TagImportLookup(st.ctx, cats, vals)
+				found, err := st.q.TagImportLookup(st.ctx, keys)
 				if err != nil {
 					return nil, err
 				}
@@ -918,7 +918,7 @@ func newJSONLTables() []jsonlTable {
 			},
 			count: func(st *jsonlState, r link) {
 				k := &st.keys
-				k.LinkRunIds, k.LinkDatasetIds, k.LinkRoles = append(k.LinkRunIds, r.RunID), append(k.LinkDatasetIds, r.DatasetID), append(k.LinkRoles, r.DatasetRole)
+				k.LinkKeys = append(k.LinkKeys, linkKey(r.RunID, r.DatasetID, r.DatasetRole))
 			},
 			write_: copyWriter(EntityRunDatasets, func(q *registrydb.Queries) func(context.Context, []link) (int64, error) {
 				return q.RunDatasetImportManyCopyFrom
@@ -956,7 +956,7 @@ func newJSONLTables() []jsonlTable {
 			},
 			count: func(st *jsonlState, r modelTag) {
 				k := &st.keys
-				k.ModelTagModelIds, k.ModelTagTagIds = append(k.ModelTagModelIds, r.ModelID), append(k.ModelTagTagIds, r.TagID)
+				k.ModelTagKeys = append(k.ModelTagKeys, pairKey(r.ModelID, r.TagID))
 			},
 			write_: copyWriter(EntityModelTags, func(q *registrydb.Queries) func(context.Context, []modelTag) (int64, error) {
 				return q.ModelTagImportManyCopyFrom
@@ -979,7 +979,7 @@ func newJSONLTables() []jsonlTable {
 			},
 			count: func(st *jsonlState, r datasetTag) {
 				k := &st.keys
-				k.DatasetTagDatasetIds, k.DatasetTagTagIds = append(k.DatasetTagDatasetIds, r.DatasetID), append(k.DatasetTagTagIds, r.TagID)
+				k.DatasetTagKeys = append(k.DatasetTagKeys, pairKey(r.DatasetID, r.TagID))
 			},
 			write_: copyWriter(EntityDatasetTags, func(q *registrydb.Queries) func(context.Context, []datasetTag) (int64, error) {
 				return q.DatasetTagImportManyCopyFrom

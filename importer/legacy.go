@@ -170,7 +170,9 @@ func TrainingRuns(ctx context.Context, source, registryDB registry.TxBeginner, t
 	if err != nil {
 		return report, err
 	}
+	opts.progress("map", 0, 1)
 	b := mapLegacy(rows, &report, opts)
+	opts.progress("map", 1, 1)
 	return run(ctx, registryDB, report, opts, func(ctx context.Context, q *registrydb.Queries, r *Report) error {
 		return apply(ctx, q, b, opts, r)
 	})

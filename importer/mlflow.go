@@ -105,8 +105,28 @@ type mlRun struct {
 	lifecycle            *string
 	experimentID         *int64
 	metrics              []mlMetric
-	params               map[string]string
-	tags                 map[string]string
+	params               []mlParam
+	tags                 mlRunTags
+}
+
+type mlParam struct{ key, value string }
+
+// mlRunTags are the run tags the import reads.
+type mlRunTags struct{ gitCommit, gitBranch, user, runName, logModel string }
+
+func (t *mlRunTags) set(key, value string) {
+	switch key {
+	case tagGitCommit:
+		t.gitCommit = value
+	case tagGitBranch:
+		t.gitBranch = value
+	case tagUser:
+		t.user = value
+	case tagRunName:
+		t.runName = value
+	case tagLogModel:
+		t.logModel = value
+	}
 }
 
 type mlInput struct {
@@ -168,7 +188,9 @@ func MLflow(ctx context.Context, source, registryDB registry.TxBeginner, opts Op
 		return report, err
 	}
 	report.Source.Layout = &s.layout
+	opts.progress("map", 0, 1)
 	b := mapMLflow(s, &report, opts)
+	opts.progress("map", 1, 1)
 	return run(ctx, registryDB, report, opts, func(ctx context.Context, q *registrydb.Queries, r *Report) error {
 		return apply(ctx, q, b, opts, r)
 	})
@@ -305,7 +327,7 @@ func readMLflow(ctx context.Context, tx pgx.Tx, opts Options) (*mlStore, error) 
 		return nil, fmt.Errorf("read runs: %w", err)
 	}
 	if _, err = stream(ctx, tx, opts, "read runs", mlRunsSQL, nil, func(r pgx.Rows) error {
-		run := &mlRun{params: map[string]string{}, tags: map[string]string{}}
+		run := &mlRun{}
 		if err := r.Scan(&run.uuid, &run.name, &run.userID, &run.status, &run.start, &run.end, &run.lifecycle, &run.experimentID); err != nil {
 			return err
 		}
@@ -334,7 +356,7 @@ func readMLflow(ctx context.Context, tx pgx.Tx, opts Options) (*mlStore, error) 
 			return err
 		}
 		if run := s.runs[runID]; run != nil && text != nil {
-			run.params[in(key)] = *text
+			run.params = append(run.params, mlParam{key: in(key), value: *text})
 		}
 		return nil
 	}); err != nil {
@@ -346,7 +368,7 @@ func readMLflow(ctx context.Context, tx pgx.Tx, opts Options) (*mlStore, error) 
 			return err
 		}
 		if run := s.runs[runID]; run != nil && text != nil {
-			run.tags[in(key)] = *text
+			run.tags.set(key, *text)
 		}
 		return nil
 	}); err != nil {
@@ -397,8 +419,8 @@ func frameworkOf(name string) string {
 
 // loggedModel is one entry of a run's mlflow.log-model.history tag.
 type loggedModel struct {
-	ArtifactPath string                     `json:"artifact_path"`
-	Flavors      map[string]json.RawMessage `json:"flavors"`
+	ArtifactPath string                    `json:"artifact_path"`
+	Flavors      map[string]map[string]any `json:"flavors"`
 }
 
 // modelFlavors reads the framework, its version and Python's from the
@@ -420,11 +442,7 @@ func modelFlavors(history, source string) (framework string, frameworkVersion, p
 		flavors = append(flavors, name)
 	}
 	sort.Strings(flavors)
-	fields := func(flavor string) map[string]any {
-		var m map[string]any
-		_ = json.Unmarshal(pick.Flavors[flavor], &m)
-		return m
-	}
+	fields := func(flavor string) map[string]any { return pick.Flavors[flavor] }
 	if v, ok := fields("python_function")["python_version"].(string); ok && v != "" {
 		pythonVersion = &v
 	}
@@ -450,6 +468,22 @@ func modelFlavors(history, source string) (framework string, frameworkVersion, p
 	return framework, frameworkVersion, pythonVersion, flavors
 }
 
+// paramsJSON is a run's params as a JSON object of strings, keys sorted.
+func paramsJSON(params []mlParam) json.RawMessage {
+	sort.Slice(params, func(i, j int) bool { return params[i].key < params[j].key })
+	b := make([]byte, 0, 32*len(params)+2)
+	b = append(b, '{')
+	for i, p := range params {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, _ := json.Marshal(p.key)
+		v, _ := json.Marshal(p.value)
+		b = append(append(append(b, k...), ':'), v...)
+	}
+	return append(b, '}')
+}
+
 // namedMetrics are the run columns metrics fill, by metric key: the
 // registry's own names, and the short names MLflow users log.
 var namedMetrics = map[string]string{
@@ -465,16 +499,20 @@ func mapMetrics(run *mlRun, row *registrydb.TrainingRunImportManyCopyFromParams,
 	columns := map[string]**float64{
 		"accuracy": &row.Accuracy, "precision_score": &row.PrecisionScore, "recall_score": &row.RecallScore, "f1_score": &row.F1Score, "loss": &row.Loss,
 	}
-	metrics := append([]mlMetric(nil), run.metrics...)
-	// The registry's own names first, so "precision_score" wins over "precision".
-	sort.SliceStable(metrics, func(i, j int) bool {
-		ei, ej := namedMetrics[metrics[i].key] == metrics[i].key, namedMetrics[metrics[j].key] == metrics[j].key
-		if ei != ej {
-			return ei
+	// The registry's own names first, so "precision_score" wins over
+	// "precision"; then the others.
+	ordered := make([]mlMetric, 0, len(run.metrics))
+	for _, m := range run.metrics {
+		if namedMetrics[m.key] == m.key {
+			ordered = append(ordered, m)
 		}
-		return metrics[i].key < metrics[j].key
-	})
-	for _, m := range metrics {
+	}
+	for _, m := range run.metrics {
+		if namedMetrics[m.key] != m.key {
+			ordered = append(ordered, m)
+		}
+	}
+	for _, m := range ordered {
 		v := m.value
 		switch {
 		case m.isNaN:
@@ -537,10 +575,10 @@ func mapRun(run *mlRun, report *Report, opts Options) (registrydb.TrainingRunImp
 		RunName: run.name, StartedBy: run.userID, CreatedAt: started,
 	}
 	if row.RunName == nil || *row.RunName == "" {
-		row.RunName = str(run.tags[tagRunName])
+		row.RunName = str(run.tags.runName)
 	}
 	if row.StartedBy == nil || *row.StartedBy == "" {
-		row.StartedBy = str(run.tags[tagUser])
+		row.StartedBy = str(run.tags.user)
 	}
 	if row.CreatedAt == nil {
 		now := time.Now().UTC().Truncate(time.Microsecond)
@@ -551,11 +589,7 @@ func mapRun(run *mlRun, report *Report, opts Options) (registrydb.TrainingRunImp
 			row.DurationSeconds = ptr(int32(d))
 		}
 	}
-	params := make(map[string]any, len(run.params))
-	for k, v := range run.params {
-		params[k] = v
-	}
-	row.Hyperparameters = jsonObject(params)
+	row.Hyperparameters = paramsJSON(run.params)
 	mapMetrics(run, &row, report)
 	if run.lifecycle != nil && *run.lifecycle == "deleted" {
 		report.warn(EntityRuns, run.uuid, "deleted in MLflow; imported because a model version names it")
@@ -733,7 +767,7 @@ func mapMLflow(s *mlStore, report *Report, opts Options) *bundle {
 			framework, how = frameworkOf(f), fmt.Sprintf("model tag framework=%q", f)
 		}
 		if run != nil {
-			fw, fwVersion, pyVersion, found := modelFlavors(run.tags[tagLogModel], artifact)
+			fw, fwVersion, pyVersion, found := modelFlavors(run.tags.logModel, artifact)
 			flavors = found
 			if framework == "" && how == "" {
 				framework, how = fw, "the run's logged model"
@@ -742,7 +776,7 @@ func mapMLflow(s *mlStore, report *Report, opts Options) *bundle {
 				row.FrameworkVersion = fwVersion
 			}
 			row.PythonVersion = pyVersion
-			row.GitCommit, row.GitBranch = str(run.tags[tagGitCommit]), str(run.tags[tagGitBranch])
+			row.GitCommit, row.GitBranch = str(run.tags.gitCommit), str(run.tags.gitBranch)
 		}
 		row.Framework = framework
 		switch {

@@ -196,10 +196,15 @@ func apply(ctx context.Context, q *registrydb.Queries, b *bundle, opts Options, 
 		expected: map[string]int64{}, tagIDs: map[[2]string]uuid.UUID{}, modelTagsSeen: map[[2]uuid.UUID]bool{},
 		importTime: time.Now().UTC().Truncate(time.Microsecond),
 	}
-	steps := []func() error{a.resolveModels, a.resolveExperiments, a.resolveDatasets, a.resolveVersions, a.resolveRuns,
-		a.resolveLinks, a.resolveTags, a.resolveAliases}
-	for _, step := range steps {
-		if err := step(); err != nil {
+	steps := []struct {
+		entity string
+		match  func() error
+	}{{EntityModels, a.resolveModels}, {EntityExperiments, a.resolveExperiments}, {EntityDatasets, a.resolveDatasets},
+		{EntityVersions, a.resolveVersions}, {EntityRuns, a.resolveRuns}, {EntityRunDatasets, a.resolveLinks},
+		{EntityTags, a.resolveTags}, {EntityAliases, a.resolveAliases}}
+	for i, step := range steps {
+		opts.progress("match "+step.entity, int64(i), int64(len(steps)))
+		if err := step.match(); err != nil {
 			return err
 		}
 	}
@@ -639,9 +644,7 @@ func (a *applier) resolveLinks() error {
 			continue
 		}
 		k := lk{l.run.row.RunID, a.datasetIDs[l.dataset], l.role}
-		a.keys.LinkRunIds = append(a.keys.LinkRunIds, k.run)
-		a.keys.LinkDatasetIds = append(a.keys.LinkDatasetIds, k.dataset)
-		a.keys.LinkRoles = append(a.keys.LinkRoles, k.role)
+		a.keys.LinkKeys = append(a.keys.LinkKeys, linkKey(k.run, k.dataset, k.role))
 		if have[k] {
 			a.count(EntityRunDatasets, statePresent)
 			continue
@@ -666,11 +669,11 @@ func (a *applier) resolveTags() error {
 			pairs = append(pairs, p)
 		}
 	}
-	cats, vals := make([]string, len(pairs)), make([]string, len(pairs))
+	tagKeys := make([]string, len(pairs))
 	for i, p := range pairs {
-		cats[i], vals[i] = p[0], p[1]
+		tagKeys[i] = tagKey(p[0], p[1])
 	}
-	found, err := a.q.TagImportLookup(a.ctx, cats, vals)
+	found, err := a.q.TagImportLookup(a.ctx, tagKeys)
 	if err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}
@@ -710,8 +713,7 @@ func (a *applier) resolveTags() error {
 			continue
 		}
 		k := [2]uuid.UUID{a.modelIDs[t.model], a.tagIDs[[2]string{t.category, t.value}]}
-		a.keys.ModelTagModelIds = append(a.keys.ModelTagModelIds, k[0])
-		a.keys.ModelTagTagIds = append(a.keys.ModelTagTagIds, k[1])
+		a.keys.ModelTagKeys = append(a.keys.ModelTagKeys, pairKey(k[0], k[1]))
 		if a.modelTagsSeen[k] {
 			a.count(EntityModelTags, statePresent)
 			continue
@@ -752,9 +754,7 @@ func (a *applier) resolveAliases() error {
 			continue
 		}
 		k := ak{a.modelIDs[al.model], al.alias}
-		a.keys.AliasModelIds = append(a.keys.AliasModelIds, k.model)
-		a.keys.AliasNames = append(a.keys.AliasNames, k.alias)
-		a.keys.AliasVersionIds = append(a.keys.AliasVersionIds, versionID)
+		a.keys.AliasKeys = append(a.keys.AliasKeys, aliasKey(k.model, versionID, k.alias))
 		old, has := now[k]
 		switch {
 		case has && old == versionID:
@@ -839,7 +839,7 @@ func (a *applier) write() error {
 // validate compares, in the written transaction, the rows the import
 // mapped with those the registry holds, and runs the integrity checks.
 func validate(ctx context.Context, q *registrydb.Queries, opts Options, report *Report, keys registrydb.RegistryKeyCountsParams, expected map[string]int64) error {
-	opts.progress("validate", 0, 2)
+	opts.progress("validate counts", 0, 1)
 	nonNil(&keys)
 	found, err := q.RegistryKeyCounts(ctx, keys)
 	if err != nil {
@@ -864,7 +864,8 @@ func validate(ctx context.Context, q *registrydb.Queries, opts Options, report *
 		v.OK = v.OK && c.OK
 		v.Counts = append(v.Counts, c)
 	}
-	opts.progress("validate", 1, 2)
+	opts.progress("validate counts", 1, 1)
+	opts.progress("validate integrity", 0, 1)
 	checks, err := integrity.Run(ctx, q)
 	if err != nil {
 		return fmt.Errorf("validation: %w", err)
@@ -872,7 +873,7 @@ func validate(ctx context.Context, q *registrydb.Queries, opts Options, report *
 	v.Integrity = IntegrityResult{Checks: checks.Checks, Errors: checks.Errors, Warnings: checks.Warnings(), Findings: checks.Findings}
 	v.OK = v.OK && checks.OK()
 	report.Validation = v
-	opts.progress("validate", 2, 2)
+	opts.progress("validate integrity", 1, 1)
 	if !v.OK {
 		var why []string
 		for _, c := range v.Counts {
@@ -890,16 +891,28 @@ func validate(ctx context.Context, q *registrydb.Queries, opts Options, report *
 	return nil
 }
 
+// The composite keys RegistryKeyCounts and TagImportLookup take as text.
+func linkKey(run, dataset uuid.UUID, role string) string {
+	return run.String() + "|" + dataset.String() + "|" + role
+}
+
+func pairKey(a, b uuid.UUID) string { return a.String() + "|" + b.String() }
+
+func aliasKey(model, version uuid.UUID, alias string) string {
+	return model.String() + "|" + version.String() + "|" + alias
+}
+
+func tagKey(category, value string) string { return category + "\x1f" + value }
+
 // nonNil gives every key array a value: a nil slice is NULL, not empty.
 func nonNil(k *registrydb.RegistryKeyCountsParams) {
 	for _, s := range []*[]uuid.UUID{&k.TeamIds, &k.UserIds, &k.ModelIds, &k.VersionIds, &k.DatasetIds, &k.ExperimentIds,
-		&k.RunIds, &k.LinkRunIds, &k.LinkDatasetIds, &k.DeploymentIds, &k.ApprovalIds, &k.TagIds, &k.ModelTagModelIds,
-		&k.ModelTagTagIds, &k.DatasetTagDatasetIds, &k.DatasetTagTagIds, &k.AliasModelIds, &k.AliasVersionIds} {
+		&k.RunIds, &k.DeploymentIds, &k.ApprovalIds, &k.TagIds} {
 		if *s == nil {
 			*s = []uuid.UUID{}
 		}
 	}
-	for _, s := range []*[]string{&k.LinkRoles, &k.AliasNames} {
+	for _, s := range []*[]string{&k.LinkKeys, &k.ModelTagKeys, &k.DatasetTagKeys, &k.AliasKeys} {
 		if *s == nil {
 			*s = []string{}
 		}

@@ -15,7 +15,8 @@ import (
 // back as a float64: pgx sends v as its shortest decimal, and PostgreSQL
 // rounds that half away from zero to scale digits.
 func roundNumeric(v float64, scale int) float64 {
-	s := strconv.FormatFloat(math.Abs(v), 'f', -1, 64)
+	var buf [32]byte
+	s := string(strconv.AppendFloat(buf[:0], math.Abs(v), 'f', -1, 64))
 	whole, frac, _ := strings.Cut(s, ".")
 	if len(frac) <= scale {
 		return v

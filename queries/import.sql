@@ -187,10 +187,11 @@ SELECT * FROM training_runs WHERE run_id = ANY(@run_ids::uuid[]);
 SELECT * FROM run_datasets WHERE run_id = ANY(@run_ids::uuid[]);
 
 -- name: TagImportLookup :many
--- The tags among the (category, value) pairs given.
-SELECT t.* FROM tags t
-JOIN generate_series(1, cardinality(@tag_categories::text[])) AS k(i)
-  ON t.tag_category = (@tag_categories::text[])[k.i] AND t.tag_value = (@tag_values::text[])[k.i];
+-- The tags among the (category, value) pairs given, each as the text
+-- category, a unit separator (U+001F, which no category holds), value.
+SELECT t.* FROM unnest(@tag_keys::text[]) AS k(key)
+JOIN tags t ON t.tag_category = split_part(k.key, chr(31), 1)
+           AND t.tag_value = substr(k.key, strpos(k.key, chr(31)) + 1);
 
 -- name: ModelTagImportListByModels :many
 SELECT * FROM model_tags WHERE model_id = ANY(@model_ids::uuid[]);
@@ -237,8 +238,12 @@ WHERE run_id = @run_id;
 
 -- name: RegistryKeyCounts :one
 -- How many of the given keys each table holds: the import's check, before
--- it commits, that every row it mapped is in the registry. Composite keys
--- come as parallel arrays.
+-- it commits, that every row it mapped is in the registry. A composite key
+-- comes as one text, its uuids in their 36-character form: run_datasets as
+-- run_id|dataset_id|role, model_tags as model_id|tag_id, dataset_tags as
+-- dataset_id|tag_id, current aliases as model_id|version_id|alias. Each
+-- array is one function scan probing its table's primary key or joined to
+-- it by hash: no join between two arrays for the planner to reorder.
 SELECT
     (SELECT count(*) FROM teams WHERE team_id = ANY(@team_ids::uuid[]))::bigint AS teams,
     (SELECT count(*) FROM users WHERE user_id = ANY(@user_ids::uuid[]))::bigint AS users,
@@ -248,22 +253,18 @@ SELECT
     (SELECT count(*) FROM datasets WHERE dataset_id = ANY(@dataset_ids::uuid[]))::bigint AS datasets,
     (SELECT count(*) FROM experiments WHERE experiment_id = ANY(@experiment_ids::uuid[]))::bigint AS experiments,
     (SELECT count(*) FROM training_runs WHERE run_id = ANY(@run_ids::uuid[]))::bigint AS training_runs,
-    (SELECT count(*) FROM run_datasets rd
-       JOIN generate_series(1, cardinality(@link_run_ids::uuid[])) AS k(i)
-         ON rd.run_id = (@link_run_ids::uuid[])[k.i] AND rd.dataset_id = (@link_dataset_ids::uuid[])[k.i]
-        AND rd.dataset_role = (@link_roles::text[])[k.i])::bigint AS run_datasets,
+    (SELECT count(*) FROM unnest(@link_keys::text[]) AS k(key)
+       JOIN run_datasets rd ON rd.run_id = substr(k.key, 1, 36)::uuid AND rd.dataset_id = substr(k.key, 38, 36)::uuid
+        AND rd.dataset_role = substr(k.key, 75))::bigint AS run_datasets,
     (SELECT count(*) FROM deployments WHERE deployment_id = ANY(@deployment_ids::uuid[]))::bigint AS deployments,
     (SELECT count(*) FROM approvals WHERE approval_id = ANY(@approval_ids::uuid[]))::bigint AS approvals,
     (SELECT count(*) FROM tags WHERE tag_id = ANY(@tag_ids::uuid[]))::bigint AS tags,
-    (SELECT count(*) FROM model_tags mt
-       JOIN generate_series(1, cardinality(@model_tag_model_ids::uuid[])) AS k(i)
-         ON mt.model_id = (@model_tag_model_ids::uuid[])[k.i] AND mt.tag_id = (@model_tag_tag_ids::uuid[])[k.i])::bigint AS model_tags,
-    (SELECT count(*) FROM dataset_tags dt
-       JOIN generate_series(1, cardinality(@dataset_tag_dataset_ids::uuid[])) AS k(i)
-         ON dt.dataset_id = (@dataset_tag_dataset_ids::uuid[])[k.i] AND dt.tag_id = (@dataset_tag_tag_ids::uuid[])[k.i])::bigint AS dataset_tags,
-    (SELECT count(*) FROM model_aliases a
-       JOIN generate_series(1, cardinality(@alias_model_ids::uuid[])) AS k(i)
-         ON a.model_id = (@alias_model_ids::uuid[])[k.i] AND a.alias = (@alias_names::text[])[k.i]
-        AND a.version_id = (@alias_version_ids::uuid[])[k.i]
+    (SELECT count(*) FROM unnest(@model_tag_keys::text[]) AS k(key)
+       JOIN model_tags mt ON mt.model_id = substr(k.key, 1, 36)::uuid AND mt.tag_id = substr(k.key, 38, 36)::uuid)::bigint AS model_tags,
+    (SELECT count(*) FROM unnest(@dataset_tag_keys::text[]) AS k(key)
+       JOIN dataset_tags dt ON dt.dataset_id = substr(k.key, 1, 36)::uuid AND dt.tag_id = substr(k.key, 38, 36)::uuid)::bigint AS dataset_tags,
+    (SELECT count(*) FROM unnest(@alias_keys::text[]) AS k(key)
+       JOIN model_aliases a ON a.model_id = substr(k.key, 1, 36)::uuid AND a.version_id = substr(k.key, 38, 36)::uuid
+        AND a.alias = substr(k.key, 75)
       WHERE upper_inf(a.valid_during))::bigint AS current_aliases,
     (SELECT count(*) FROM model_aliases WHERE alias_id = ANY(@alias_ids::bigint[]))::bigint AS alias_periods;

@@ -155,7 +155,7 @@ func TestImportQueries(t *testing.T) {
 	}
 	// A tag is matched by category and value: the fixture's is a seeded one.
 	srcTag := res(src.TagGetByID(ctx, f.TagID)).must(t)
-	found := res(q.TagImportLookup(ctx, []string{srcTag.TagCategory, "custom"}, []string{srcTag.TagValue, "absent"})).must(t)
+	found := res(q.TagImportLookup(ctx, []string{srcTag.TagCategory + "\x1f" + srcTag.TagValue, "custom\x1fabsent", "custom\x1f" + srcTag.TagValue})).must(t)
 	if len(found) != 1 || found[0].TagCategory != "domain" || found[0].TagValue != srcTag.TagValue {
 		t.Fatalf("TagImportLookup = %+v", found)
 	}
@@ -225,12 +225,12 @@ func TestImportQueries(t *testing.T) {
 		TeamIds: []uuid.UUID{f.TeamID}, UserIds: []uuid.UUID{f.UserID}, EnvironmentIds: []int32{40, 41, 99},
 		ModelIds: []uuid.UUID{f.ModelID, uuid.New()}, VersionIds: []uuid.UUID{f.VersionID}, DatasetIds: []uuid.UUID{f.DatasetID},
 		ExperimentIds: []uuid.UUID{f.ExperimentID}, RunIds: []uuid.UUID{f.RunID},
-		LinkRunIds: []uuid.UUID{f.RunID, f.RunID}, LinkDatasetIds: []uuid.UUID{f.DatasetID, f.DatasetID}, LinkRoles: []string{"training", "test"},
+		LinkKeys:      []string{f.RunID.String() + "|" + f.DatasetID.String() + "|training", f.RunID.String() + "|" + f.DatasetID.String() + "|test"},
 		DeploymentIds: []uuid.UUID{f.DeploymentID}, ApprovalIds: []uuid.UUID{f.ApprovalID}, TagIds: []uuid.UUID{dstTag, newTag.TagID},
-		ModelTagModelIds: []uuid.UUID{f.ModelID}, ModelTagTagIds: []uuid.UUID{dstTag},
-		DatasetTagDatasetIds: []uuid.UUID{f.DatasetID}, DatasetTagTagIds: []uuid.UUID{dstTag},
-		AliasModelIds: []uuid.UUID{f.ModelID, f.ModelID}, AliasNames: []string{"champion", "champion"}, AliasVersionIds: []uuid.UUID{f.VersionID, v2.VersionID},
-		AliasIds: []int64{f.AliasID},
+		ModelTagKeys:   []string{f.ModelID.String() + "|" + dstTag.String()},
+		DatasetTagKeys: []string{f.DatasetID.String() + "|" + dstTag.String(), f.DatasetID.String() + "|" + newTag.TagID.String()},
+		AliasKeys:      []string{f.ModelID.String() + "|" + f.VersionID.String() + "|champion", f.ModelID.String() + "|" + v2.VersionID.String() + "|champion"},
+		AliasIds:       []int64{f.AliasID},
 	})).must(t)
 	want := registrydb.RegistryKeyCountsRow{Teams: 1, Users: 1, Environments: 2, Models: 1, ModelVersions: 1, Datasets: 1, Experiments: 1,
 		TrainingRuns: 1, RunDatasets: 1, Deployments: 1, Approvals: 1, Tags: 2, ModelTags: 1, DatasetTags: 1, CurrentAliases: 1, AliasPeriods: 1}

@@ -509,50 +509,40 @@ SELECT
     (SELECT count(*) FROM datasets WHERE dataset_id = ANY($6::uuid[]))::bigint AS datasets,
     (SELECT count(*) FROM experiments WHERE experiment_id = ANY($7::uuid[]))::bigint AS experiments,
     (SELECT count(*) FROM training_runs WHERE run_id = ANY($8::uuid[]))::bigint AS training_runs,
-    (SELECT count(*) FROM run_datasets rd
-       JOIN generate_series(1, cardinality($9::uuid[])) AS k(i)
-         ON rd.run_id = ($9::uuid[])[k.i] AND rd.dataset_id = ($10::uuid[])[k.i]
-        AND rd.dataset_role = ($11::text[])[k.i])::bigint AS run_datasets,
-    (SELECT count(*) FROM deployments WHERE deployment_id = ANY($12::uuid[]))::bigint AS deployments,
-    (SELECT count(*) FROM approvals WHERE approval_id = ANY($13::uuid[]))::bigint AS approvals,
-    (SELECT count(*) FROM tags WHERE tag_id = ANY($14::uuid[]))::bigint AS tags,
-    (SELECT count(*) FROM model_tags mt
-       JOIN generate_series(1, cardinality($15::uuid[])) AS k(i)
-         ON mt.model_id = ($15::uuid[])[k.i] AND mt.tag_id = ($16::uuid[])[k.i])::bigint AS model_tags,
-    (SELECT count(*) FROM dataset_tags dt
-       JOIN generate_series(1, cardinality($17::uuid[])) AS k(i)
-         ON dt.dataset_id = ($17::uuid[])[k.i] AND dt.tag_id = ($18::uuid[])[k.i])::bigint AS dataset_tags,
-    (SELECT count(*) FROM model_aliases a
-       JOIN generate_series(1, cardinality($19::uuid[])) AS k(i)
-         ON a.model_id = ($19::uuid[])[k.i] AND a.alias = ($20::text[])[k.i]
-        AND a.version_id = ($21::uuid[])[k.i]
+    (SELECT count(*) FROM unnest($9::text[]) AS k(key)
+       JOIN run_datasets rd ON rd.run_id = substr(k.key, 1, 36)::uuid AND rd.dataset_id = substr(k.key, 38, 36)::uuid
+        AND rd.dataset_role = substr(k.key, 75))::bigint AS run_datasets,
+    (SELECT count(*) FROM deployments WHERE deployment_id = ANY($10::uuid[]))::bigint AS deployments,
+    (SELECT count(*) FROM approvals WHERE approval_id = ANY($11::uuid[]))::bigint AS approvals,
+    (SELECT count(*) FROM tags WHERE tag_id = ANY($12::uuid[]))::bigint AS tags,
+    (SELECT count(*) FROM unnest($13::text[]) AS k(key)
+       JOIN model_tags mt ON mt.model_id = substr(k.key, 1, 36)::uuid AND mt.tag_id = substr(k.key, 38, 36)::uuid)::bigint AS model_tags,
+    (SELECT count(*) FROM unnest($14::text[]) AS k(key)
+       JOIN dataset_tags dt ON dt.dataset_id = substr(k.key, 1, 36)::uuid AND dt.tag_id = substr(k.key, 38, 36)::uuid)::bigint AS dataset_tags,
+    (SELECT count(*) FROM unnest($15::text[]) AS k(key)
+       JOIN model_aliases a ON a.model_id = substr(k.key, 1, 36)::uuid AND a.version_id = substr(k.key, 38, 36)::uuid
+        AND a.alias = substr(k.key, 75)
       WHERE upper_inf(a.valid_during))::bigint AS current_aliases,
-    (SELECT count(*) FROM model_aliases WHERE alias_id = ANY($22::bigint[]))::bigint AS alias_periods
+    (SELECT count(*) FROM model_aliases WHERE alias_id = ANY($16::bigint[]))::bigint AS alias_periods
 `
 
 type RegistryKeyCountsParams struct {
-	TeamIds              []uuid.UUID `json:"team_ids"`
-	UserIds              []uuid.UUID `json:"user_ids"`
-	EnvironmentIds       []int32     `json:"environment_ids"`
-	ModelIds             []uuid.UUID `json:"model_ids"`
-	VersionIds           []uuid.UUID `json:"version_ids"`
-	DatasetIds           []uuid.UUID `json:"dataset_ids"`
-	ExperimentIds        []uuid.UUID `json:"experiment_ids"`
-	RunIds               []uuid.UUID `json:"run_ids"`
-	LinkRunIds           []uuid.UUID `json:"link_run_ids"`
-	LinkDatasetIds       []uuid.UUID `json:"link_dataset_ids"`
-	LinkRoles            []string    `json:"link_roles"`
-	DeploymentIds        []uuid.UUID `json:"deployment_ids"`
-	ApprovalIds          []uuid.UUID `json:"approval_ids"`
-	TagIds               []uuid.UUID `json:"tag_ids"`
-	ModelTagModelIds     []uuid.UUID `json:"model_tag_model_ids"`
-	ModelTagTagIds       []uuid.UUID `json:"model_tag_tag_ids"`
-	DatasetTagDatasetIds []uuid.UUID `json:"dataset_tag_dataset_ids"`
-	DatasetTagTagIds     []uuid.UUID `json:"dataset_tag_tag_ids"`
-	AliasModelIds        []uuid.UUID `json:"alias_model_ids"`
-	AliasNames           []string    `json:"alias_names"`
-	AliasVersionIds      []uuid.UUID `json:"alias_version_ids"`
-	AliasIds             []int64     `json:"alias_ids"`
+	TeamIds        []uuid.UUID `json:"team_ids"`
+	UserIds        []uuid.UUID `json:"user_ids"`
+	EnvironmentIds []int32     `json:"environment_ids"`
+	ModelIds       []uuid.UUID `json:"model_ids"`
+	VersionIds     []uuid.UUID `json:"version_ids"`
+	DatasetIds     []uuid.UUID `json:"dataset_ids"`
+	ExperimentIds  []uuid.UUID `json:"experiment_ids"`
+	RunIds         []uuid.UUID `json:"run_ids"`
+	LinkKeys       []string    `json:"link_keys"`
+	DeploymentIds  []uuid.UUID `json:"deployment_ids"`
+	ApprovalIds    []uuid.UUID `json:"approval_ids"`
+	TagIds         []uuid.UUID `json:"tag_ids"`
+	ModelTagKeys   []string    `json:"model_tag_keys"`
+	DatasetTagKeys []string    `json:"dataset_tag_keys"`
+	AliasKeys      []string    `json:"alias_keys"`
+	AliasIds       []int64     `json:"alias_ids"`
 }
 
 type RegistryKeyCountsRow struct {
@@ -575,8 +565,12 @@ type RegistryKeyCountsRow struct {
 }
 
 // How many of the given keys each table holds: the import's check, before
-// it commits, that every row it mapped is in the registry. Composite keys
-// come as parallel arrays.
+// it commits, that every row it mapped is in the registry. A composite key
+// comes as one text, its uuids in their 36-character form: run_datasets as
+// run_id|dataset_id|role, model_tags as model_id|tag_id, dataset_tags as
+// dataset_id|tag_id, current aliases as model_id|version_id|alias. Each
+// array is one function scan probing its table's primary key or joined to
+// it by hash: no join between two arrays for the planner to reorder.
 func (q *Queries) RegistryKeyCounts(ctx context.Context, arg RegistryKeyCountsParams) (RegistryKeyCountsRow, error) {
 	row := q.db.QueryRow(ctx, registryKeyCounts,
 		arg.TeamIds,
@@ -587,19 +581,13 @@ func (q *Queries) RegistryKeyCounts(ctx context.Context, arg RegistryKeyCountsPa
 		arg.DatasetIds,
 		arg.ExperimentIds,
 		arg.RunIds,
-		arg.LinkRunIds,
-		arg.LinkDatasetIds,
-		arg.LinkRoles,
+		arg.LinkKeys,
 		arg.DeploymentIds,
 		arg.ApprovalIds,
 		arg.TagIds,
-		arg.ModelTagModelIds,
-		arg.ModelTagTagIds,
-		arg.DatasetTagDatasetIds,
-		arg.DatasetTagTagIds,
-		arg.AliasModelIds,
-		arg.AliasNames,
-		arg.AliasVersionIds,
+		arg.ModelTagKeys,
+		arg.DatasetTagKeys,
+		arg.AliasKeys,
 		arg.AliasIds,
 	)
 	var i RegistryKeyCountsRow
@@ -663,14 +651,15 @@ type RunDatasetImportManyCopyFromParams struct {
 }
 
 const tagImportLookup = `-- name: TagImportLookup :many
-SELECT t.tag_id, t.tag_category, t.tag_value, t.tag_description, t.created_at FROM tags t
-JOIN generate_series(1, cardinality($1::text[])) AS k(i)
-  ON t.tag_category = ($1::text[])[k.i] AND t.tag_value = ($2::text[])[k.i]
+SELECT t.tag_id, t.tag_category, t.tag_value, t.tag_description, t.created_at FROM unnest($1::text[]) AS k(key)
+JOIN tags t ON t.tag_category = split_part(k.key, chr(31), 1)
+           AND t.tag_value = substr(k.key, strpos(k.key, chr(31)) + 1)
 `
 
-// The tags among the (category, value) pairs given.
-func (q *Queries) TagImportLookup(ctx context.Context, tagCategories []string, tagValues []string) ([]Tag, error) {
-	rows, err := q.db.Query(ctx, tagImportLookup, tagCategories, tagValues)
+// The tags among the (category, value) pairs given, each as the text
+// category, a unit separator (U+001F, which no category holds), value.
+func (q *Queries) TagImportLookup(ctx context.Context, tagKeys []string) ([]Tag, error) {
+	rows, err := q.db.Query(ctx, tagImportLookup, tagKeys)
 	if err != nil {
 		return nil, err
 	}

@@ -293,8 +293,12 @@ type Querier interface {
 	// lookups against.
 	Ping(ctx context.Context) (int32, error)
 	// How many of the given keys each table holds: the import's check, before
-	// it commits, that every row it mapped is in the registry. Composite keys
-	// come as parallel arrays.
+	// it commits, that every row it mapped is in the registry. A composite key
+	// comes as one text, its uuids in their 36-character form: run_datasets as
+	// run_id|dataset_id|role, model_tags as model_id|tag_id, dataset_tags as
+	// dataset_id|tag_id, current aliases as model_id|version_id|alias. Each
+	// array is one function scan probing its table's primary key or joined to
+	// it by hash: no join between two arrays for the planner to reorder.
 	RegistryKeyCounts(ctx context.Context, arg RegistryKeyCountsParams) (RegistryKeyCountsRow, error)
 	// Part 5.3 #2.
 	ReportComplianceApprovals(ctx context.Context) ([]ReportComplianceApprovalsRow, error)
@@ -360,8 +364,9 @@ type Querier interface {
 	TagExport(ctx context.Context, arg TagExportParams) ([]Tag, error)
 	TagGetByCategoryValue(ctx context.Context, tagCategory string, tagValue string) (Tag, error)
 	TagGetByID(ctx context.Context, tagID uuid.UUID) (Tag, error)
-	// The tags among the (category, value) pairs given.
-	TagImportLookup(ctx context.Context, tagCategories []string, tagValues []string) ([]Tag, error)
+	// The tags among the (category, value) pairs given, each as the text
+	// category, a unit separator (U+001F, which no category holds), value.
+	TagImportLookup(ctx context.Context, tagKeys []string) ([]Tag, error)
 	TagImportManyCopyFrom(ctx context.Context, arg []TagImportManyCopyFromParams) (int64, error)
 	TagInsertManyCopyFrom(ctx context.Context, arg []TagInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on (tag_category, tag_value); ('', '') for the first page.

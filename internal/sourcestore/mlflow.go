@@ -80,7 +80,6 @@ func mlflowDDL(v Variant) []string {
 	experiment_id INTEGER,
 	deleted_time BIGINT,
 	CONSTRAINT run_pk PRIMARY KEY (run_uuid),
-	CONSTRAINT runs_experiment_id_fkey FOREIGN KEY (experiment_id) REFERENCES experiments (experiment_id),
 	CONSTRAINT runs_lifecycle_stage CHECK (lifecycle_stage IN ('active', 'deleted')),
 	CONSTRAINT runs_status_check CHECK (status IN ('SCHEDULED', 'FAILED', 'FINISHED', 'RUNNING', 'KILLED')),
 	CONSTRAINT source_type CHECK (source_type IN ('NOTEBOOK', 'JOB', 'LOCAL', 'UNKNOWN', 'PROJECT'))
@@ -91,9 +90,7 @@ func mlflowDDL(v Variant) []string {
 	timestamp BIGINT NOT NULL,
 	run_uuid VARCHAR(32) NOT NULL,
 	step BIGINT DEFAULT 0 NOT NULL,
-	is_nan BOOLEAN DEFAULT false NOT NULL,
-	CONSTRAINT metric_pk PRIMARY KEY (key, timestamp, step, run_uuid, value, is_nan),
-	CONSTRAINT metrics_run_uuid_fkey FOREIGN KEY (run_uuid) REFERENCES runs (run_uuid)
+	is_nan BOOLEAN DEFAULT false NOT NULL
 )`,
 		`CREATE TABLE latest_metrics (
 	key VARCHAR(250) NOT NULL,
@@ -101,27 +98,18 @@ func mlflowDDL(v Variant) []string {
 	timestamp BIGINT,
 	step BIGINT NOT NULL,
 	is_nan BOOLEAN NOT NULL,
-	run_uuid VARCHAR(32) NOT NULL,
-	CONSTRAINT latest_metric_pk PRIMARY KEY (key, run_uuid),
-	CONSTRAINT latest_metrics_run_uuid_fkey FOREIGN KEY (run_uuid) REFERENCES runs (run_uuid)
+	run_uuid VARCHAR(32) NOT NULL
 )`,
-		`CREATE INDEX index_latest_metrics_run_uuid ON latest_metrics (run_uuid)`,
 		`CREATE TABLE params (
 	key VARCHAR(250) NOT NULL,
 	value VARCHAR(8000) NOT NULL,
-	run_uuid VARCHAR(32) NOT NULL,
-	CONSTRAINT param_pk PRIMARY KEY (key, run_uuid),
-	CONSTRAINT params_run_uuid_fkey FOREIGN KEY (run_uuid) REFERENCES runs (run_uuid)
+	run_uuid VARCHAR(32) NOT NULL
 )`,
-		`CREATE INDEX index_params_run_uuid ON params (run_uuid)`,
 		`CREATE TABLE tags (
 	key VARCHAR(250) NOT NULL,
 	value VARCHAR(8000),
-	run_uuid VARCHAR(32) NOT NULL,
-	CONSTRAINT tag_pk PRIMARY KEY (key, run_uuid),
-	CONSTRAINT tags_run_uuid_fkey FOREIGN KEY (run_uuid) REFERENCES runs (run_uuid)
+	run_uuid VARCHAR(32) NOT NULL
 )`,
-		`CREATE INDEX index_tags_run_uuid ON tags (run_uuid)`,
 		`CREATE TABLE datasets (
 	dataset_uuid VARCHAR(36) NOT NULL,
 	experiment_id INTEGER NOT NULL,
@@ -131,8 +119,7 @@ func mlflowDDL(v Variant) []string {
 	dataset_source TEXT NOT NULL,
 	dataset_schema TEXT,
 	dataset_profile TEXT,
-	CONSTRAINT dataset_pk PRIMARY KEY (experiment_id, name, digest),
-	CONSTRAINT fk_datasets_experiment_id_experiments FOREIGN KEY (experiment_id) REFERENCES experiments (experiment_id) ON DELETE CASCADE
+	CONSTRAINT dataset_pk PRIMARY KEY (experiment_id, name, digest)
 )`,
 		`CREATE TABLE inputs (
 	input_uuid VARCHAR(36) NOT NULL,
@@ -172,18 +159,14 @@ func mlflowDDL(v Variant) []string {
 	run_link VARCHAR(500),` + ws(`
 	storage_location VARCHAR(500),
 	workspace VARCHAR(63) DEFAULT 'default' NOT NULL,`) + `
-	CONSTRAINT model_version_pk PRIMARY KEY (` + key("name, version") + `),
-	CONSTRAINT fk_model_versions_registered_models FOREIGN KEY (` + key("name") + `)
-		REFERENCES registered_models (` + key("name") + `) ON UPDATE CASCADE
+	CONSTRAINT model_version_pk PRIMARY KEY (` + key("name, version") + `)
 )`,
 		`CREATE TABLE registered_model_tags (
 	key VARCHAR(250) NOT NULL,
 	value VARCHAR(5000),
 	name VARCHAR(256) NOT NULL,` + ws(`
 	workspace VARCHAR(63) DEFAULT 'default' NOT NULL,`) + `
-	CONSTRAINT registered_model_tag_pk PRIMARY KEY (` + key("key, name") + `),
-	CONSTRAINT fk_registered_model_tags_registered_models FOREIGN KEY (` + key("name") + `)
-		REFERENCES registered_models (` + key("name") + `) ON UPDATE CASCADE
+	CONSTRAINT registered_model_tag_pk PRIMARY KEY (` + key("key, name") + `)
 )`,
 		`CREATE TABLE model_version_tags (
 	key VARCHAR(250) NOT NULL,
@@ -191,26 +174,71 @@ func mlflowDDL(v Variant) []string {
 	name VARCHAR(256) NOT NULL,
 	version INTEGER NOT NULL,` + ws(`
 	workspace VARCHAR(63) DEFAULT 'default' NOT NULL,`) + `
-	CONSTRAINT model_version_tag_pk PRIMARY KEY (` + key("key, name, version") + `),
-	CONSTRAINT fk_model_version_tags_model_versions FOREIGN KEY (` + key("name, version") + `)
-		REFERENCES model_versions (` + key("name, version") + `) ON UPDATE CASCADE
+	CONSTRAINT model_version_tag_pk PRIMARY KEY (` + key("key, name, version") + `)
 )`,
 		`CREATE TABLE registered_model_aliases (
 	alias VARCHAR(256) NOT NULL,
 	version INTEGER NOT NULL,
 	name VARCHAR(256) NOT NULL,` + ws(`
 	workspace VARCHAR(63) DEFAULT 'default' NOT NULL,`) + `
-	CONSTRAINT registered_model_alias_pk PRIMARY KEY (` + key("name, alias") + `),
-	CONSTRAINT fk_registered_model_aliases_registered_models FOREIGN KEY (` + key("name") + `)
-		REFERENCES registered_models (` + key("name") + `) ON DELETE CASCADE ON UPDATE CASCADE
+	CONSTRAINT registered_model_alias_pk PRIMARY KEY (` + key("name, alias") + `)
 )`,
+	}
+}
+
+// mlflowLinks are the primary keys of the tables with a row per metric,
+// param or tag, and the store's foreign keys and secondary indexes, apart
+// from its tables so that Synthetic can load without them and add them
+// once (one pass over each table instead of a check per row).
+func mlflowLinks(v Variant) []struct{ table, name, add string } {
+	key := func(cols string) string {
+		if v == MLflowCurrent {
+			return "workspace, " + cols
+		}
+		return cols
+	}
+	fk := func(table, name, def string) struct{ table, name, add string } {
+		return struct{ table, name, add string }{table, name, "ALTER TABLE " + table + " ADD CONSTRAINT " + name + " " + def}
+	}
+	index := func(table, name, cols string) struct{ table, name, add string } {
+		return struct{ table, name, add string }{table, name, "CREATE INDEX " + name + " ON " + table + " (" + cols + ")"}
+	}
+	pk := func(table, name, cols string) struct{ table, name, add string } {
+		return struct{ table, name, add string }{table, name, "ALTER TABLE " + table + " ADD CONSTRAINT " + name + " PRIMARY KEY (" + cols + ")"}
+	}
+	return []struct{ table, name, add string }{
+		pk("metrics", "metric_pk", "key, timestamp, step, run_uuid, value, is_nan"),
+		pk("latest_metrics", "latest_metric_pk", "key, run_uuid"),
+		pk("params", "param_pk", "key, run_uuid"),
+		pk("tags", "tag_pk", "key, run_uuid"),
+		fk("runs", "runs_experiment_id_fkey", "FOREIGN KEY (experiment_id) REFERENCES experiments (experiment_id)"),
+		fk("metrics", "metrics_run_uuid_fkey", "FOREIGN KEY (run_uuid) REFERENCES runs (run_uuid)"),
+		fk("latest_metrics", "latest_metrics_run_uuid_fkey", "FOREIGN KEY (run_uuid) REFERENCES runs (run_uuid)"),
+		fk("params", "params_run_uuid_fkey", "FOREIGN KEY (run_uuid) REFERENCES runs (run_uuid)"),
+		fk("tags", "tags_run_uuid_fkey", "FOREIGN KEY (run_uuid) REFERENCES runs (run_uuid)"),
+		fk("datasets", "fk_datasets_experiment_id_experiments", "FOREIGN KEY (experiment_id) REFERENCES experiments (experiment_id) ON DELETE CASCADE"),
+		fk("model_versions", "fk_model_versions_registered_models",
+			"FOREIGN KEY ("+key("name")+") REFERENCES registered_models ("+key("name")+") ON UPDATE CASCADE"),
+		fk("registered_model_tags", "fk_registered_model_tags_registered_models",
+			"FOREIGN KEY ("+key("name")+") REFERENCES registered_models ("+key("name")+") ON UPDATE CASCADE"),
+		fk("model_version_tags", "fk_model_version_tags_model_versions",
+			"FOREIGN KEY ("+key("name, version")+") REFERENCES model_versions ("+key("name, version")+") ON UPDATE CASCADE"),
+		fk("registered_model_aliases", "fk_registered_model_aliases_registered_models",
+			"FOREIGN KEY ("+key("name")+") REFERENCES registered_models ("+key("name")+") ON DELETE CASCADE ON UPDATE CASCADE"),
+		index("latest_metrics", "index_latest_metrics_run_uuid", "run_uuid"),
+		index("params", "index_params_run_uuid", "run_uuid"),
+		index("tags", "index_tags_run_uuid", "run_uuid"),
 	}
 }
 
 // CreateMLflow creates an empty MLflow store of the variant, with MLflow's
 // "Default" experiment (id 0) as MLflow creates it.
 func CreateMLflow(ctx context.Context, db DB, v Variant) error {
-	for _, stmt := range mlflowDDL(v) {
+	stmts := mlflowDDL(v)
+	for _, l := range mlflowLinks(v) {
+		stmts = append(stmts, l.add)
+	}
+	for _, stmt := range stmts {
 		if _, err := db.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("sourcestore: %s: %w", firstLine(stmt), err)
 		}

@@ -80,7 +80,7 @@ func TestSynthetic(t *testing.T) {
 	}
 	const n = 2500
 	loaded := map[string]int64{}
-	c, err := sourcestore.Synthetic(ctx, conn, n, func(table string, rows int64) { loaded[table] = rows })
+	c, err := sourcestore.Synthetic(ctx, conn, sourcestore.MLflowCurrent, n, func(table string, rows int64) { loaded[table] = rows })
 	if err != nil {
 		t.Fatal(err)
 	}
