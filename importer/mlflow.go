@@ -417,10 +417,11 @@ func frameworkOf(name string) string {
 	return ""
 }
 
-// loggedModel is one entry of a run's mlflow.log-model.history tag.
+// loggedModel is one entry of a run's mlflow.log-model.history tag; a
+// flavor's fields are decoded only for the flavors used.
 type loggedModel struct {
-	ArtifactPath string                    `json:"artifact_path"`
-	Flavors      map[string]map[string]any `json:"flavors"`
+	ArtifactPath string                     `json:"artifact_path"`
+	Flavors      map[string]json.RawMessage `json:"flavors"`
 }
 
 // modelFlavors reads the framework, its version and Python's from the
@@ -442,7 +443,11 @@ func modelFlavors(history, source string) (framework string, frameworkVersion, p
 		flavors = append(flavors, name)
 	}
 	sort.Strings(flavors)
-	fields := func(flavor string) map[string]any { return pick.Flavors[flavor] }
+	fields := func(flavor string) map[string]any {
+		var m map[string]any
+		_ = json.Unmarshal(pick.Flavors[flavor], &m)
+		return m
+	}
 	if v, ok := fields("python_function")["python_version"].(string); ok && v != "" {
 		pythonVersion = &v
 	}

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"math/big"
 	"reflect"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -15,19 +13,28 @@ import (
 // back as a float64: pgx sends v as its shortest decimal, and PostgreSQL
 // rounds that half away from zero to scale digits.
 func roundNumeric(v float64, scale int) float64 {
-	var buf [32]byte
-	s := string(strconv.AppendFloat(buf[:0], math.Abs(v), 'f', -1, 64))
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) <= scale {
+	var buf [40]byte
+	text := strconv.AppendFloat(buf[:0], math.Abs(v), 'f', -1, 64)
+	dot := bytes.IndexByte(text, '.')
+	if dot < 0 || len(text)-dot-1 <= scale {
 		return v
 	}
-	n, _ := new(big.Int).SetString(whole+frac[:scale], 10)
-	if frac[scale] >= '5' {
-		n.Add(n, big.NewInt(1))
+	roundUp := text[dot+1+scale] >= '5'
+	// The digits kept, without the point, as a decimal to increment.
+	digits := append(append([]byte{'0'}, text[:dot]...), text[dot+1:dot+1+scale]...)
+	if roundUp {
+		for i := len(digits) - 1; i >= 0; i-- {
+			if digits[i] < '9' {
+				digits[i]++
+				break
+			}
+			digits[i] = '0'
+		}
 	}
-	r := new(big.Rat).SetFrac(n, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil))
-	out, _ := strconv.ParseFloat(r.FloatString(scale), 64)
-	return math.Copysign(out, v)
+	point := len(digits) - scale
+	out := append(append(append([]byte{}, digits[:point]...), '.'), digits[point:]...)
+	r, _ := strconv.ParseFloat(string(out), 64)
+	return math.Copysign(r, v)
 }
 
 // metricJSON is a metric value as custom_metrics holds it: a JSON number,
