@@ -108,6 +108,7 @@ func mustImport(t *testing.T) func(importer.Report, error) importer.Report {
 			t.Fatalf("import: %v\n%s", err, js)
 		}
 		checkBalanced(t, r)
+		checkSchema(t, r)
 		return r
 	}
 }
@@ -159,12 +160,15 @@ func refusal(t *testing.T, err error) *importer.RefusedError {
 	if !errors.As(err, &refused) {
 		t.Fatalf("want a *importer.RefusedError, got %v", err)
 	}
+	checkSchema(t, refused.Report)
+	checkBalanced(t, refused.Report)
 	return refused
 }
 
 // sameReport compares two reports but for the fields a dry run changes.
 func sameReport(t *testing.T, dry, real importer.Report) {
 	t.Helper()
+	checkSchema(t, dry)
 	dry.DryRun, dry.Committed = real.DryRun, real.Committed
 	a, _ := json.MarshalIndent(dry, "", " ")
 	b, _ := json.MarshalIndent(real, "", " ")
