@@ -232,3 +232,37 @@ func queryStrings(t *testing.T, db *pgxpool.Pool, sql string) []string {
 	}
 	return out
 }
+
+// TestJSONLValidationRollsBack: an export holding a row the integrity
+// checks flag (an approval approved but past its expiry, which no trigger
+// refuses on insert) is written, checked, found wanting and rolled back,
+// the finding in the report.
+func TestJSONLValidationRollsBack(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	src, dst := richRegistry(t), newRegistry(t)
+	exec(t, src, `UPDATE approvals SET status = 'approved', approved_by = 'carol', approved_at = now() - interval '2 days',
+		expires_at = now() - interval '1 day' WHERE approval_type = 'compliance' AND status = 'pending'`)
+	var buf bytes.Buffer
+	if err := importer.ExportJSONL(ctx, src, &buf, ""); err != nil {
+		t.Fatal(err)
+	}
+	before := tableCounts(t, dst)
+	_, err := importer.JSONL(ctx, &buf, dst, importer.Options{})
+	refused := refusal(t, err)
+	v := refused.Report.Validation
+	if refused.Err == nil || !strings.Contains(err.Error(), "approved-past-expiry") || v == nil || v.OK || v.Integrity.Errors == 0 {
+		t.Errorf("err %v, validation %+v", err, v)
+	}
+	for _, c := range v.Counts {
+		if !c.OK {
+			t.Errorf("count %+v", c)
+		}
+	}
+	if refused.Report.Committed || refused.Report.Error == nil {
+		t.Errorf("committed %v, error %v", refused.Report.Committed, refused.Report.Error)
+	}
+	if after := tableCounts(t, dst); !equalCounts(before, after) {
+		t.Errorf("a rolled-back import changed the registry")
+	}
+}
