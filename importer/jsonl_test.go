@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -105,6 +106,25 @@ func compareRegistries(t *testing.T, a, b *pgxpool.Pool) {
 	}
 	if compared != 15 {
 		t.Errorf("compared %d tables", compared)
+	}
+	// to_jsonb shows a SQL NULL and a JSON null alike: count the NULLs of
+	// every jsonb column apart.
+	nulls := func(db *pgxpool.Pool) []string {
+		var out []string
+		cols := queryStrings(t, db, `SELECT table_name || '.' || column_name FROM information_schema.columns
+			WHERE table_schema = 'public' AND data_type = 'jsonb' AND table_name NOT LIKE 'audit%' ORDER BY 1`)
+		for _, c := range cols {
+			table, col, _ := strings.Cut(c, ".")
+			var n int
+			if err := db.QueryRow(context.Background(), "SELECT count(*) FROM "+table+" WHERE "+col+" IS NULL").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s: %d NULL", c, n))
+		}
+		return out
+	}
+	if na, nb := nulls(a), nulls(b); strings.Join(na, ", ") != strings.Join(nb, ", ") {
+		t.Errorf("jsonb NULLs differ:\nsource:   %s\nimported: %s", strings.Join(na, ", "), strings.Join(nb, ", "))
 	}
 }
 

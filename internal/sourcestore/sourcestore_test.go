@@ -100,6 +100,13 @@ func TestSynthetic(t *testing.T) {
 			t.Errorf("progress said %d rows of %s, want %d", loaded[table], table, want)
 		}
 	}
+	// The keys and indexes dropped for the load are back.
+	if n := count(t, conn, `SELECT count(*) FROM pg_constraint WHERE connamespace = current_schema()::regnamespace AND contype IN ('f', 'p')`); n != 10+14 {
+		t.Errorf("%d foreign and primary keys after the load, want 24 (10 foreign, 14 primary)", n)
+	}
+	if n := count(t, conn, `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'index_%'`); n != 3 {
+		t.Errorf("%d secondary indexes after the load, want 3", n)
+	}
 	// Each alias names its model's highest version, which is in Production.
 	if bad := count(t, conn, `SELECT count(*) FROM registered_model_aliases a
 		JOIN model_versions v ON v.name = a.name AND v.version = a.version
