@@ -286,6 +286,16 @@ func (r *Report) outOfScope(entity string, n int64, reason string) {
 	e.OutOfScopeReason = &reason
 }
 
+// Written is how many registry rows the import added or changed, every
+// table together: the rows of a rows-per-second figure.
+func (r Report) Written() int64 {
+	var n int64
+	for _, e := range r.Entities {
+		n += e.Imported + e.Updated
+	}
+	return n
+}
+
 // refused counts the refused rows of every table.
 func (r *Report) refused() int {
 	n := 0

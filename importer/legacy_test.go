@@ -33,6 +33,9 @@ func TestTrainingRunsSample(t *testing.T) {
 	var progress progressLog
 	r := mustImport(t)(importer.TrainingRuns(ctx, src, reg, "", importer.Options{Actor: "migration-bot", Progress: progress.fn}))
 	wantCounts(t, r, legacyAll)
+	if r.Written() != 120 {
+		t.Errorf("Written() = %d, want 120", r.Written())
+	}
 	if !r.Committed || r.Validation == nil || !r.Validation.OK || r.Validation.Integrity.Errors != 0 {
 		t.Errorf("committed %v, validation %+v", r.Committed, r.Validation)
 	}
