@@ -30,7 +30,7 @@ func TestSlug(t *testing.T) {
 		"Recommender (legacy)": {"recommender-legacy", "recommender-legacy"},
 		"  --x__y--  ":         {"x-y", "x__y"},
 		"日本語モデル":               {"", ""},
-		"日本語 model 2":         {"model-2", "model-2"},
+		"日本語 model 2":          {"model-2", "model-2"},
 		"Straße_v2":            {"strasse-v2", "strasse_v2"},
 		"already-kebab-1":      {"already-kebab-1", "already-kebab-1"},
 	} {
