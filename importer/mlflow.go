@@ -7,8 +7,10 @@ import (
 	"math"
 	"net/url"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -499,7 +501,7 @@ var namedMetrics = map[string]string{
 // mapMetrics puts a run's latest metrics in the named columns and
 // custom_metrics. MLflow stores NaN as 0 with is_nan and ±Inf as
 // ±math.MaxFloat64: both are read back as what was logged.
-func mapMetrics(run *mlRun, row *registrydb.TrainingRunImportManyCopyFromParams, report *Report) {
+func mapMetrics(run *mlRun, row *registrydb.TrainingRunImportManyCopyFromParams, warn func(format string, args ...any)) {
 	custom := map[string]any{}
 	columns := map[string]**float64{
 		"accuracy": &row.Accuracy, "precision_score": &row.PrecisionScore, "recall_score": &row.RecallScore, "f1_score": &row.F1Score, "loss": &row.Loss,
@@ -538,7 +540,7 @@ func mapMetrics(run *mlRun, row *registrydb.TrainingRunImportManyCopyFromParams,
 		}
 		if !fits || math.IsNaN(v) {
 			custom[m.key] = metricJSON(v)
-			report.warn(EntityRuns, run.uuid, "metric %s = %v does not fit the %s column (%s): kept in custom_metrics", m.key, metricJSON(v), column,
+			warn("metric %s = %v does not fit the %s column (%s): kept in custom_metrics", m.key, metricJSON(v), column,
 				map[bool]string{true: "NUMERIC(10,5)", false: "[0, 1]"}[column == "loss"])
 			continue
 		}
@@ -552,7 +554,7 @@ func mapMetrics(run *mlRun, row *registrydb.TrainingRunImportManyCopyFromParams,
 }
 
 // mapRun maps an MLflow run, or says why the registry cannot hold it.
-func mapRun(run *mlRun, report *Report, opts Options) (registrydb.TrainingRunImportManyCopyFromParams, string) {
+func mapRun(run *mlRun, warn func(format string, args ...any)) (registrydb.TrainingRunImportManyCopyFromParams, string) {
 	var row registrydb.TrainingRunImportManyCopyFromParams
 	id, err := uuid.Parse(run.uuid)
 	if err != nil || len(run.uuid) != 32 {
@@ -595,11 +597,69 @@ func mapRun(run *mlRun, report *Report, opts Options) (registrydb.TrainingRunImp
 		}
 	}
 	row.Hyperparameters = paramsJSON(run.params)
-	mapMetrics(run, &row, report)
+	mapMetrics(run, &row, warn)
 	if run.lifecycle != nil && *run.lifecycle == "deleted" {
-		report.warn(EntityRuns, run.uuid, "deleted in MLflow; imported because a model version names it")
+		warn("deleted in MLflow; imported because a model version names it")
 	}
 	return row, ""
+}
+
+// runPrep is what the import makes of one run: its row, or why the
+// registry cannot hold it, the warnings, and its logged model's framework.
+type runPrep struct {
+	row                             registrydb.TrainingRunImportManyCopyFromParams
+	why                             string
+	warnings                        []Warning
+	framework                       string
+	frameworkVersion, pythonVersion *string
+	flavors                         []string
+}
+
+// prepareRuns maps every run a version takes, on every CPU: the per-run
+// work (metrics, params, the logged model's JSON) is most of the mapping.
+func prepareRuns(s *mlStore, claims map[string]*mlVersion) map[string]*runPrep {
+	ids := make([]string, 0, len(claims))
+	for id := range claims {
+		if s.runs[id] != nil {
+			ids = append(ids, id)
+		}
+	}
+	out := make([]runPrep, len(ids))
+	workers := max(1, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(ids); i += workers {
+				run, p := s.runs[ids[i]], &out[i]
+				warn := func(format string, args ...any) {
+					p.warnings = append(p.warnings, Warning{Entity: EntityRuns, Source: run.uuid, Message: fmt.Sprintf(format, args...)})
+				}
+				p.row, p.why = mapRun(run, warn)
+				p.framework, p.frameworkVersion, p.pythonVersion, p.flavors = modelFlavors(run.tags.logModel, artifactOf(claims[ids[i]]))
+			}
+		}(w)
+	}
+	wg.Wait()
+	prep := make(map[string]*runPrep, len(ids))
+	for i, id := range ids {
+		prep[id] = &out[i]
+	}
+	return prep
+}
+
+// artifactOf is a version's artifact location: its source, else its
+// storage location.
+func artifactOf(v *mlVersion) string {
+	artifact := ""
+	if v.source != nil {
+		artifact = strings.TrimSpace(*v.source)
+	}
+	if artifact == "" && v.storage != nil {
+		artifact = strings.TrimSpace(*v.storage)
+	}
+	return artifact
 }
 
 func deref(s *string) any {
@@ -729,6 +789,7 @@ func mapMLflow(s *mlStore, report *Report, opts Options) *bundle {
 			claims[*v.runID] = v
 		}
 	}
+	prep := prepareRuns(s, claims)
 	versions := map[string]*bVersion{}
 	runVersion := map[string]*bVersion{} // run id -> the version that takes it
 	refusedRunOf := map[string]string{}  // run id -> the refused version that named it
@@ -755,13 +816,7 @@ func mapMLflow(s *mlStore, report *Report, opts Options) *bundle {
 		}
 		status, knownStage := stageStatus[stage]
 		row.Status = status
-		artifact := ""
-		if v.source != nil {
-			artifact = strings.TrimSpace(*v.source)
-		}
-		if artifact == "" && v.storage != nil {
-			artifact = strings.TrimSpace(*v.storage)
-		}
+		artifact := artifactOf(v)
 		row.ArtifactURI = artifact
 		framework, how := "", ""
 		var flavors []string
@@ -772,7 +827,8 @@ func mapMLflow(s *mlStore, report *Report, opts Options) *bundle {
 			framework, how = frameworkOf(f), fmt.Sprintf("model tag framework=%q", f)
 		}
 		if run != nil {
-			fw, fwVersion, pyVersion, found := modelFlavors(run.tags.logModel, artifact)
+			p := prep[run.uuid]
+			fw, fwVersion, pyVersion, found := p.framework, p.frameworkVersion, p.pythonVersion, p.flavors
 			flavors = found
 			if framework == "" && how == "" {
 				framework, how = fw, "the run's logged model"
@@ -858,7 +914,8 @@ func mapMLflow(s *mlStore, report *Report, opts Options) *bundle {
 	exps := map[int64]*bExperiment{}
 	for _, id := range runIDs {
 		run, bv := s.runs[id], runVersion[id]
-		row, why := mapRun(run, report, opts)
+		row, why := prep[id].row, prep[id].why
+		report.Warnings = append(report.Warnings, prep[id].warnings...)
 		if why != "" {
 			report.refuse(EntityRuns, id, "%s", why)
 			report.warn(EntityVersions, bv.source, "its run %s was refused: imported without a training run", id)
