@@ -48,13 +48,15 @@ func syntheticStore(n int) *mlStore {
 	return s
 }
 
+const benchRuns = 10_000
+
 // BenchmarkMapMLflow maps a 10,000-run store (the CPU the import spends
 // between reading the source and writing the registry).
 func BenchmarkMapMLflow(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		s := syntheticStore(10_000)
+		s := syntheticStore(benchRuns)
 		r := newReport(SourceMLflow, Options{})
 		b.StartTimer()
 		mapMLflow(s, &r, Options{})

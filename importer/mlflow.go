@@ -445,14 +445,20 @@ func modelFlavors(history, source string) (framework string, frameworkVersion, p
 		flavors = append(flavors, name)
 	}
 	sort.Strings(flavors)
-	fields := func(flavor string) map[string]any {
-		var m map[string]any
+	// A flavor's fields, undecoded: only a few string values are read.
+	fields := func(flavor string) map[string]json.RawMessage {
+		var m map[string]json.RawMessage
 		_ = json.Unmarshal(pick.Flavors[flavor], &m)
 		return m
 	}
-	if v, ok := fields("python_function")["python_version"].(string); ok && v != "" {
-		pythonVersion = &v
+	text := func(raw json.RawMessage) *string {
+		var v string
+		if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &v) != nil || v == "" {
+			return nil
+		}
+		return &v
 	}
+	pythonVersion = text(fields("python_function")["python_version"])
 	for _, f := range flavorFramework {
 		if _, ok := pick.Flavors[f.flavor]; !ok {
 			continue
@@ -461,12 +467,14 @@ func modelFlavors(history, source string) (framework string, frameworkVersion, p
 		m := fields(f.flavor)
 		keys := make([]string, 0, len(m))
 		for k := range m {
-			keys = append(keys, k)
+			if strings.HasSuffix(k, "_version") {
+				keys = append(keys, k)
+			}
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			if v, ok := m[k].(string); ok && strings.HasSuffix(k, "_version") && v != "" {
-				frameworkVersion = &v
+			if v := text(m[k]); v != nil {
+				frameworkVersion = v
 				break
 			}
 		}
@@ -484,9 +492,9 @@ func paramsJSON(params []mlParam) json.RawMessage {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		k, _ := json.Marshal(p.key)
-		v, _ := json.Marshal(p.value)
-		b = append(append(append(b, k...), ':'), v...)
+		b = appendJSONString(b, p.key)
+		b = append(b, ':')
+		b = appendJSONString(b, p.value)
 	}
 	return append(b, '}')
 }

@@ -3,10 +3,13 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
+	"sort"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // roundNumeric is the value a NUMERIC(p, scale) column stores for v, read
@@ -52,16 +55,55 @@ func metricJSON(v float64) any {
 	return v
 }
 
-// jsonObject encodes a map as a JSON object, keys sorted.
+// jsonObject encodes a map of strings and finite floats (metricJSON's
+// values) as a JSON object, keys sorted, without reflection: a run's
+// custom_metrics are made once per imported run.
 func jsonObject(m map[string]any) json.RawMessage {
-	if m == nil {
-		m = map[string]any{}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	b, err := json.Marshal(m)
-	if err != nil { // only finite floats and strings reach here
-		panic(err)
+	sort.Strings(keys)
+	b := make([]byte, 0, 2+24*len(keys))
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		switch v := m[k].(type) {
+		case string:
+			b = appendJSONString(b, v)
+		case float64:
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		default:
+			panic(fmt.Sprintf("jsonObject: %T", v))
+		}
 	}
-	return b
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string. Text that is not UTF-8 goes
+// through encoding/json, which replaces what it cannot spell.
+func appendJSONString(b []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		q, _ := json.Marshal(s)
+		return append(b, q...)
+	}
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // sameJSON compares two JSON documents by value, as jsonb does: key order,

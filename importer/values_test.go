@@ -1,7 +1,9 @@
 package importer
 
 import (
+	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -40,5 +42,26 @@ func TestSlug(t *testing.T) {
 		if got := slug(in, true); got != want[1] {
 			t.Errorf("slug(%q, underscore) = %q, want %q", in, got, want[1])
 		}
+	}
+}
+
+// TestJSONObject: the hand-written encoder gives the JSON encoding/json
+// would, for awkward keys and values.
+func TestJSONObject(t *testing.T) {
+	m := map[string]any{
+		"plain": 0.35, `quote"back\slash`: "tab\tnew\nline", "ctl\x01": "é日本", "bad\xffutf8": "x",
+		"big": 1e21, "small": 1e-7, "neg": -2.5, "nan": metricJSON(math.NaN()), "inf": metricJSON(math.Inf(-1)),
+	}
+	got := jsonObject(m)
+	if !json.Valid(got) {
+		t.Fatalf("invalid JSON %s", got)
+	}
+	var back, want map[string]any
+	want2, _ := json.Marshal(m)
+	if err := json.Unmarshal(got, &back); err != nil || json.Unmarshal(want2, &want) != nil || !reflect.DeepEqual(back, want) {
+		t.Errorf("jsonObject = %s\nencoding/json = %s", got, want2)
+	}
+	if p := paramsJSON([]mlParam{{"b", `"2"`}, {"a", "1"}}); string(p) != `{"a":"1","b":"\"2\""}` {
+		t.Errorf("paramsJSON = %s", p)
 	}
 }
