@@ -30,6 +30,11 @@ var fullScanQueries = map[string]string{
 	"Report":    "the exercise's reports aggregate over the whole registry",
 	// The baseline `mlreg bench` holds check against: a count of every run.
 	"TrainingRunCount": "counts every run, on purpose",
+	// mlreg export of the whole registry: every row, a keyset page at a time.
+	"ModelVersionExportAll": "exports every version",
+	"TrainingRunExportAll":  "exports every run",
+	"RunDatasetExportAll":   "exports every dataset link",
+	"DeploymentExportAll":   "exports every deployment",
 }
 
 func scansByDesign(name string) bool {

@@ -9,6 +9,54 @@ import (
 	"context"
 )
 
+// iteratorForApprovalImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForApprovalImportManyCopyFrom struct {
+	rows                 []ApprovalImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForApprovalImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForApprovalImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ApprovalID,
+		r.rows[0].VersionID,
+		r.rows[0].ApprovalType,
+		r.rows[0].RequiredForEnv,
+		r.rows[0].Status,
+		r.rows[0].RequestedBy,
+		r.rows[0].RequestedAt,
+		r.rows[0].ApprovedBy,
+		r.rows[0].ApprovedAt,
+		r.rows[0].RejectedBy,
+		r.rows[0].RejectedAt,
+		r.rows[0].ApprovalNotes,
+		r.rows[0].RejectionReason,
+		r.rows[0].ComplianceChecklist,
+		r.rows[0].RiskAssessmentScore,
+		r.rows[0].ExpiresAt,
+		r.rows[0].RequestedByUserID,
+	}, nil
+}
+
+func (r iteratorForApprovalImportManyCopyFrom) Err() error {
+	return nil
+}
+
+func (q *Queries) ApprovalImportManyCopyFrom(ctx context.Context, arg []ApprovalImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"approvals"}, []string{"approval_id", "version_id", "approval_type", "required_for_env", "status", "requested_by", "requested_at", "approved_by", "approved_at", "rejected_by", "rejected_at", "approval_notes", "rejection_reason", "compliance_checklist", "risk_assessment_score", "expires_at", "requested_by_user_id"}, &iteratorForApprovalImportManyCopyFrom{rows: arg})
+}
+
 // iteratorForApprovalInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForApprovalInsertManyCopyFrom struct {
 	rows                 []ApprovalInsertManyCopyFromParams
@@ -56,6 +104,58 @@ func (r iteratorForApprovalInsertManyCopyFrom) Err() error {
 // rejected_by and rejected_at (CHECK approval_xor).
 func (q *Queries) ApprovalInsertManyCopyFrom(ctx context.Context, arg []ApprovalInsertManyCopyFromParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"approvals"}, []string{"approval_id", "version_id", "approval_type", "required_for_env", "status", "requested_by", "requested_at", "approved_by", "approved_at", "rejected_by", "rejected_at", "approval_notes", "rejection_reason", "risk_assessment_score", "expires_at"}, &iteratorForApprovalInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForDatasetImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForDatasetImportManyCopyFrom struct {
+	rows                 []DatasetImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForDatasetImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForDatasetImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].DatasetID,
+		r.rows[0].DatasetName,
+		r.rows[0].DisplayName,
+		r.rows[0].Description,
+		r.rows[0].StorageLocation,
+		r.rows[0].StorageFormat,
+		r.rows[0].StorageSizeGb,
+		r.rows[0].SchemaURL,
+		r.rows[0].SchemaVersion,
+		r.rows[0].DataVersion,
+		r.rows[0].DataSteward,
+		r.rows[0].TeamID,
+		r.rows[0].FreshnessSLAHours,
+		r.rows[0].LastUpdatedAt,
+		r.rows[0].RowCount,
+		r.rows[0].ColumnCount,
+		r.rows[0].ContainsPII,
+		r.rows[0].DataClassification,
+		r.rows[0].RetentionDays,
+		r.rows[0].CreatedAt,
+		r.rows[0].CreatedBy,
+	}, nil
+}
+
+func (r iteratorForDatasetImportManyCopyFrom) Err() error {
+	return nil
+}
+
+func (q *Queries) DatasetImportManyCopyFrom(ctx context.Context, arg []DatasetImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"datasets"}, []string{"dataset_id", "dataset_name", "display_name", "description", "storage_location", "storage_format", "storage_size_gb", "schema_url", "schema_version", "data_version", "data_steward", "team_id", "freshness_sla_hours", "last_updated_at", "row_count", "column_count", "contains_pii", "data_classification", "retention_days", "created_at", "created_by"}, &iteratorForDatasetImportManyCopyFrom{rows: arg})
 }
 
 // iteratorForDatasetInsertManyCopyFrom implements pgx.CopyFromSource.
@@ -108,6 +208,41 @@ func (q *Queries) DatasetInsertManyCopyFrom(ctx context.Context, arg []DatasetIn
 	return q.db.CopyFrom(ctx, []string{"datasets"}, []string{"dataset_id", "dataset_name", "display_name", "description", "storage_location", "storage_format", "storage_size_gb", "data_steward", "team_id", "freshness_sla_hours", "last_updated_at", "row_count", "column_count", "contains_pii", "data_classification", "retention_days", "created_at", "created_by"}, &iteratorForDatasetInsertManyCopyFrom{rows: arg})
 }
 
+// iteratorForDatasetTagImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForDatasetTagImportManyCopyFrom struct {
+	rows                 []DatasetTagImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForDatasetTagImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForDatasetTagImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].DatasetID,
+		r.rows[0].TagID,
+		r.rows[0].TaggedAt,
+		r.rows[0].TaggedBy,
+	}, nil
+}
+
+func (r iteratorForDatasetTagImportManyCopyFrom) Err() error {
+	return nil
+}
+
+func (q *Queries) DatasetTagImportManyCopyFrom(ctx context.Context, arg []DatasetTagImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"dataset_tags"}, []string{"dataset_id", "tag_id", "tagged_at", "tagged_by"}, &iteratorForDatasetTagImportManyCopyFrom{rows: arg})
+}
+
 // iteratorForDatasetTagInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForDatasetTagInsertManyCopyFrom struct {
 	rows                 []DatasetTagInsertManyCopyFromParams
@@ -142,6 +277,71 @@ func (r iteratorForDatasetTagInsertManyCopyFrom) Err() error {
 // Bulk load of dataset tags through COPY (mlreg seed --scale).
 func (q *Queries) DatasetTagInsertManyCopyFrom(ctx context.Context, arg []DatasetTagInsertManyCopyFromParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"dataset_tags"}, []string{"dataset_id", "tag_id", "tagged_at", "tagged_by"}, &iteratorForDatasetTagInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForDeploymentImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForDeploymentImportManyCopyFrom struct {
+	rows                 []DeploymentImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForDeploymentImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForDeploymentImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].DeploymentID,
+		r.rows[0].VersionID,
+		r.rows[0].EnvironmentID,
+		r.rows[0].DeploymentName,
+		r.rows[0].EndpointURL,
+		r.rows[0].ServingFramework,
+		r.rows[0].Replicas,
+		r.rows[0].InstanceType,
+		r.rows[0].GPUEnabled,
+		r.rows[0].AutoScalingEnabled,
+		r.rows[0].MinReplicas,
+		r.rows[0].MaxReplicas,
+		r.rows[0].TargetLatencyP50Ms,
+		r.rows[0].TargetLatencyP95Ms,
+		r.rows[0].TargetLatencyP99Ms,
+		r.rows[0].TargetAvailabilityPercent,
+		r.rows[0].TargetThroughputQPS,
+		r.rows[0].ActualLatencyP50Ms,
+		r.rows[0].ActualLatencyP95Ms,
+		r.rows[0].ActualLatencyP99Ms,
+		r.rows[0].ActualAvailabilityPercent,
+		r.rows[0].ActualThroughputQPS,
+		r.rows[0].DeployedAt,
+		r.rows[0].DeployedBy,
+		r.rows[0].UndeployedAt,
+		r.rows[0].UndeployedBy,
+		r.rows[0].Status,
+		r.rows[0].TrafficPercentage,
+		r.rows[0].MonthlyCostUSD,
+		r.rows[0].DeploymentNotes,
+		r.rows[0].DeployedByUserID,
+	}, nil
+}
+
+func (r iteratorForDeploymentImportManyCopyFrom) Err() error {
+	return nil
+}
+
+// The deployment_rules trigger checks each active row as it would any
+// other: a retired version, a missing approval or traffic over 100 percent
+// refuses the whole COPY.
+func (q *Queries) DeploymentImportManyCopyFrom(ctx context.Context, arg []DeploymentImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"deployments"}, []string{"deployment_id", "version_id", "environment_id", "deployment_name", "endpoint_url", "serving_framework", "replicas", "instance_type", "gpu_enabled", "auto_scaling_enabled", "min_replicas", "max_replicas", "target_latency_p50_ms", "target_latency_p95_ms", "target_latency_p99_ms", "target_availability_percent", "target_throughput_qps", "actual_latency_p50_ms", "actual_latency_p95_ms", "actual_latency_p99_ms", "actual_availability_percent", "actual_throughput_qps", "deployed_at", "deployed_by", "undeployed_at", "undeployed_by", "status", "traffic_percentage", "monthly_cost_usd", "deployment_notes", "deployed_by_user_id"}, &iteratorForDeploymentImportManyCopyFrom{rows: arg})
 }
 
 // iteratorForDeploymentInsertManyCopyFrom implements pgx.CopyFromSource.
@@ -195,6 +395,82 @@ func (q *Queries) DeploymentInsertManyCopyFrom(ctx context.Context, arg []Deploy
 	return q.db.CopyFrom(ctx, []string{"deployments"}, []string{"deployment_id", "version_id", "environment_id", "deployment_name", "endpoint_url", "serving_framework", "replicas", "instance_type", "gpu_enabled", "target_availability_percent", "deployed_at", "deployed_by", "undeployed_at", "undeployed_by", "status", "traffic_percentage", "monthly_cost_usd"}, &iteratorForDeploymentInsertManyCopyFrom{rows: arg})
 }
 
+// iteratorForEnvironmentImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForEnvironmentImportManyCopyFrom struct {
+	rows                 []EnvironmentImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForEnvironmentImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForEnvironmentImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].EnvironmentID,
+		r.rows[0].EnvironmentName,
+		r.rows[0].EnvironmentType,
+		r.rows[0].Description,
+		r.rows[0].Priority,
+	}, nil
+}
+
+func (r iteratorForEnvironmentImportManyCopyFrom) Err() error {
+	return nil
+}
+
+// environment_id is supplied (a SERIAL): EnvironmentSequenceSync moves the
+// sequence past it afterwards.
+func (q *Queries) EnvironmentImportManyCopyFrom(ctx context.Context, arg []EnvironmentImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"environments"}, []string{"environment_id", "environment_name", "environment_type", "description", "priority"}, &iteratorForEnvironmentImportManyCopyFrom{rows: arg})
+}
+
+// iteratorForExperimentImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForExperimentImportManyCopyFrom struct {
+	rows                 []ExperimentImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForExperimentImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForExperimentImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ExperimentID,
+		r.rows[0].ExperimentName,
+		r.rows[0].ModelID,
+		r.rows[0].Description,
+		r.rows[0].CreatedBy,
+		r.rows[0].CreatedByUserID,
+		r.rows[0].CreatedAt,
+	}, nil
+}
+
+func (r iteratorForExperimentImportManyCopyFrom) Err() error {
+	return nil
+}
+
+func (q *Queries) ExperimentImportManyCopyFrom(ctx context.Context, arg []ExperimentImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"experiments"}, []string{"experiment_id", "experiment_name", "model_id", "description", "created_by", "created_by_user_id", "created_at"}, &iteratorForExperimentImportManyCopyFrom{rows: arg})
+}
+
 // iteratorForExperimentInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForExperimentInsertManyCopyFrom struct {
 	rows                 []ExperimentInsertManyCopyFromParams
@@ -231,6 +507,54 @@ func (r iteratorForExperimentInsertManyCopyFrom) Err() error {
 // Bulk load through COPY (mlreg seed --scale), experiment_id supplied by the caller.
 func (q *Queries) ExperimentInsertManyCopyFrom(ctx context.Context, arg []ExperimentInsertManyCopyFromParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"experiments"}, []string{"experiment_id", "experiment_name", "model_id", "description", "created_by", "created_at"}, &iteratorForExperimentInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForModelImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForModelImportManyCopyFrom struct {
+	rows                 []ModelImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForModelImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForModelImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ModelID,
+		r.rows[0].ModelName,
+		r.rows[0].DisplayName,
+		r.rows[0].Description,
+		r.rows[0].Objective,
+		r.rows[0].TeamID,
+		r.rows[0].PrimaryContact,
+		r.rows[0].SecondaryContact,
+		r.rows[0].BusinessUnit,
+		r.rows[0].RiskLevel,
+		r.rows[0].ComplianceRequired,
+		r.rows[0].GithubRepo,
+		r.rows[0].DocumentationURL,
+		r.rows[0].CreatedAt,
+		r.rows[0].UpdatedAt,
+		r.rows[0].CreatedBy,
+		r.rows[0].CreatedByUserID,
+	}, nil
+}
+
+func (r iteratorForModelImportManyCopyFrom) Err() error {
+	return nil
+}
+
+func (q *Queries) ModelImportManyCopyFrom(ctx context.Context, arg []ModelImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"models"}, []string{"model_id", "model_name", "display_name", "description", "objective", "team_id", "primary_contact", "secondary_contact", "business_unit", "risk_level", "compliance_required", "github_repo", "documentation_url", "created_at", "updated_at", "created_by", "created_by_user_id"}, &iteratorForModelImportManyCopyFrom{rows: arg})
 }
 
 // iteratorForModelInsertManyCopyFrom implements pgx.CopyFromSource.
@@ -281,6 +605,41 @@ func (q *Queries) ModelInsertManyCopyFrom(ctx context.Context, arg []ModelInsert
 	return q.db.CopyFrom(ctx, []string{"models"}, []string{"model_id", "model_name", "display_name", "description", "objective", "team_id", "primary_contact", "business_unit", "risk_level", "compliance_required", "github_repo", "documentation_url", "created_at", "updated_at", "created_by"}, &iteratorForModelInsertManyCopyFrom{rows: arg})
 }
 
+// iteratorForModelTagImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForModelTagImportManyCopyFrom struct {
+	rows                 []ModelTagImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForModelTagImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForModelTagImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ModelID,
+		r.rows[0].TagID,
+		r.rows[0].TaggedAt,
+		r.rows[0].TaggedBy,
+	}, nil
+}
+
+func (r iteratorForModelTagImportManyCopyFrom) Err() error {
+	return nil
+}
+
+func (q *Queries) ModelTagImportManyCopyFrom(ctx context.Context, arg []ModelTagImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"model_tags"}, []string{"model_id", "tag_id", "tagged_at", "tagged_by"}, &iteratorForModelTagImportManyCopyFrom{rows: arg})
+}
+
 // iteratorForModelTagInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForModelTagInsertManyCopyFrom struct {
 	rows                 []ModelTagInsertManyCopyFromParams
@@ -315,6 +674,63 @@ func (r iteratorForModelTagInsertManyCopyFrom) Err() error {
 // Bulk load of model tags through COPY (mlreg seed --scale).
 func (q *Queries) ModelTagInsertManyCopyFrom(ctx context.Context, arg []ModelTagInsertManyCopyFromParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"model_tags"}, []string{"model_id", "tag_id", "tagged_at", "tagged_by"}, &iteratorForModelTagInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForModelVersionImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForModelVersionImportManyCopyFrom struct {
+	rows                 []ModelVersionImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForModelVersionImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForModelVersionImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].VersionID,
+		r.rows[0].ModelID,
+		r.rows[0].Semver,
+		r.rows[0].VersionAlias,
+		r.rows[0].Description,
+		r.rows[0].GitCommit,
+		r.rows[0].GitBranch,
+		r.rows[0].ArtifactURI,
+		r.rows[0].ArtifactSizeMb,
+		r.rows[0].ChecksumSHA256,
+		r.rows[0].Framework,
+		r.rows[0].FrameworkVersion,
+		r.rows[0].PythonVersion,
+		r.rows[0].CudaVersion,
+		r.rows[0].Status,
+		r.rows[0].RegisteredBy,
+		r.rows[0].RegisteredAt,
+		r.rows[0].PromotedToProductionAt,
+		r.rows[0].DeprecatedAt,
+		r.rows[0].DeprecationReason,
+		r.rows[0].BenchmarkAccuracy,
+		r.rows[0].BenchmarkLatencyMs,
+		r.rows[0].BenchmarkThroughputQPS,
+		r.rows[0].RegisteredByUserID,
+	}, nil
+}
+
+func (r iteratorForModelVersionImportManyCopyFrom) Err() error {
+	return nil
+}
+
+// Every column but semver_key (generated). The version_lifecycle trigger
+// keeps lifecycle dates an INSERT carries and fills missing ones.
+func (q *Queries) ModelVersionImportManyCopyFrom(ctx context.Context, arg []ModelVersionImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"model_versions"}, []string{"version_id", "model_id", "semver", "version_alias", "description", "git_commit", "git_branch", "artifact_uri", "artifact_size_mb", "checksum_sha256", "framework", "framework_version", "python_version", "cuda_version", "status", "registered_by", "registered_at", "promoted_to_production_at", "deprecated_at", "deprecation_reason", "benchmark_accuracy", "benchmark_latency_ms", "benchmark_throughput_qps", "registered_by_user_id"}, &iteratorForModelVersionImportManyCopyFrom{rows: arg})
 }
 
 // iteratorForModelVersionInsertManyCopyFrom implements pgx.CopyFromSource.
@@ -370,6 +786,42 @@ func (q *Queries) ModelVersionInsertManyCopyFrom(ctx context.Context, arg []Mode
 	return q.db.CopyFrom(ctx, []string{"model_versions"}, []string{"version_id", "model_id", "semver", "description", "git_commit", "git_branch", "artifact_uri", "artifact_size_mb", "checksum_sha256", "framework", "framework_version", "python_version", "status", "registered_by", "registered_at", "promoted_to_production_at", "deprecated_at", "deprecation_reason", "benchmark_accuracy", "benchmark_latency_ms"}, &iteratorForModelVersionInsertManyCopyFrom{rows: arg})
 }
 
+// iteratorForRunDatasetImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForRunDatasetImportManyCopyFrom struct {
+	rows                 []RunDatasetImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForRunDatasetImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForRunDatasetImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].RunID,
+		r.rows[0].DatasetID,
+		r.rows[0].DatasetRole,
+		r.rows[0].SampleCount,
+		r.rows[0].UsagePercentage,
+	}, nil
+}
+
+func (r iteratorForRunDatasetImportManyCopyFrom) Err() error {
+	return nil
+}
+
+func (q *Queries) RunDatasetImportManyCopyFrom(ctx context.Context, arg []RunDatasetImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"run_datasets"}, []string{"run_id", "dataset_id", "dataset_role", "sample_count", "usage_percentage"}, &iteratorForRunDatasetImportManyCopyFrom{rows: arg})
+}
+
 // iteratorForRunDatasetInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForRunDatasetInsertManyCopyFrom struct {
 	rows                 []RunDatasetInsertManyCopyFromParams
@@ -405,6 +857,42 @@ func (q *Queries) RunDatasetInsertManyCopyFrom(ctx context.Context, arg []RunDat
 	return q.db.CopyFrom(ctx, []string{"run_datasets"}, []string{"run_id", "dataset_id", "dataset_role", "sample_count"}, &iteratorForRunDatasetInsertManyCopyFrom{rows: arg})
 }
 
+// iteratorForTagImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForTagImportManyCopyFrom struct {
+	rows                 []TagImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForTagImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForTagImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].TagID,
+		r.rows[0].TagCategory,
+		r.rows[0].TagValue,
+		r.rows[0].TagDescription,
+		r.rows[0].CreatedAt,
+	}, nil
+}
+
+func (r iteratorForTagImportManyCopyFrom) Err() error {
+	return nil
+}
+
+func (q *Queries) TagImportManyCopyFrom(ctx context.Context, arg []TagImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"tags"}, []string{"tag_id", "tag_category", "tag_value", "tag_description", "created_at"}, &iteratorForTagImportManyCopyFrom{rows: arg})
+}
+
 // iteratorForTagInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForTagInsertManyCopyFrom struct {
 	rows                 []TagInsertManyCopyFromParams
@@ -437,6 +925,49 @@ func (r iteratorForTagInsertManyCopyFrom) Err() error {
 
 func (q *Queries) TagInsertManyCopyFrom(ctx context.Context, arg []TagInsertManyCopyFromParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"tags"}, []string{"tag_category", "tag_value", "tag_description"}, &iteratorForTagInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForTeamImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForTeamImportManyCopyFrom struct {
+	rows                 []TeamImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForTeamImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForTeamImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].TeamID,
+		r.rows[0].TeamName,
+		r.rows[0].TeamEmail,
+		r.rows[0].Department,
+		r.rows[0].CostCenter,
+		r.rows[0].ManagerName,
+		r.rows[0].CreatedAt,
+	}, nil
+}
+
+func (r iteratorForTeamImportManyCopyFrom) Err() error {
+	return nil
+}
+
+// The importer's queries (package importer: mlreg import training-runs,
+// mlflow and jsonl). The ...ImportManyCopyFrom queries name every column of
+// their table but the generated ones, so that an export read back through
+// them reproduces the rows, ids and timestamps included. Lookups take arrays
+// of keys: one round trip for a chunk of rows, never one per row.
+func (q *Queries) TeamImportManyCopyFrom(ctx context.Context, arg []TeamImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"teams"}, []string{"team_id", "team_name", "team_email", "department", "cost_center", "manager_name", "created_at"}, &iteratorForTeamImportManyCopyFrom{rows: arg})
 }
 
 // iteratorForTeamInsertManyCopyFrom implements pgx.CopyFromSource.
@@ -476,6 +1007,69 @@ func (r iteratorForTeamInsertManyCopyFrom) Err() error {
 // Bulk load through COPY (mlreg seed --scale), team_id supplied by the caller.
 func (q *Queries) TeamInsertManyCopyFrom(ctx context.Context, arg []TeamInsertManyCopyFromParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"teams"}, []string{"team_id", "team_name", "team_email", "department", "cost_center", "manager_name", "created_at"}, &iteratorForTeamInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForTrainingRunImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForTrainingRunImportManyCopyFrom struct {
+	rows                 []TrainingRunImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForTrainingRunImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForTrainingRunImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].RunID,
+		r.rows[0].VersionID,
+		r.rows[0].RunName,
+		r.rows[0].ExperimentName,
+		r.rows[0].ExperimentID,
+		r.rows[0].Status,
+		r.rows[0].Accuracy,
+		r.rows[0].PrecisionScore,
+		r.rows[0].RecallScore,
+		r.rows[0].F1Score,
+		r.rows[0].Loss,
+		r.rows[0].CustomMetrics,
+		r.rows[0].Hyperparameters,
+		r.rows[0].ComputeTarget,
+		r.rows[0].InstanceType,
+		r.rows[0].GPUCount,
+		r.rows[0].GPUType,
+		r.rows[0].GPUHours,
+		r.rows[0].CPUHours,
+		r.rows[0].EstimatedCostUSD,
+		r.rows[0].StartedBy,
+		r.rows[0].StartedAt,
+		r.rows[0].CompletedAt,
+		r.rows[0].DurationSeconds,
+		r.rows[0].ExitCode,
+		r.rows[0].LogsURI,
+		r.rows[0].TensorboardURI,
+		r.rows[0].CheckpointURI,
+		r.rows[0].FeatureStoreSnapshot,
+		r.rows[0].FeatureCount,
+		r.rows[0].CreatedAt,
+		r.rows[0].Notes,
+	}, nil
+}
+
+func (r iteratorForTrainingRunImportManyCopyFrom) Err() error {
+	return nil
+}
+
+func (q *Queries) TrainingRunImportManyCopyFrom(ctx context.Context, arg []TrainingRunImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"training_runs"}, []string{"run_id", "version_id", "run_name", "experiment_name", "experiment_id", "status", "accuracy", "precision_score", "recall_score", "f1_score", "loss", "custom_metrics", "hyperparameters", "compute_target", "instance_type", "gpu_count", "gpu_type", "gpu_hours", "cpu_hours", "estimated_cost_usd", "started_by", "started_at", "completed_at", "duration_seconds", "exit_code", "logs_uri", "tensorboard_uri", "checkpoint_uri", "feature_store_snapshot", "feature_count", "created_at", "notes"}, &iteratorForTrainingRunImportManyCopyFrom{rows: arg})
 }
 
 // iteratorForTrainingRunInsertManyCopyFrom implements pgx.CopyFromSource.
@@ -532,6 +1126,44 @@ func (r iteratorForTrainingRunInsertManyCopyFrom) Err() error {
 // default to NULL like the columns.
 func (q *Queries) TrainingRunInsertManyCopyFrom(ctx context.Context, arg []TrainingRunInsertManyCopyFromParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"training_runs"}, []string{"run_id", "version_id", "run_name", "experiment_name", "experiment_id", "status", "accuracy", "precision_score", "recall_score", "f1_score", "loss", "hyperparameters", "gpu_count", "gpu_type", "gpu_hours", "cpu_hours", "estimated_cost_usd", "started_by", "started_at", "completed_at", "duration_seconds", "created_at"}, &iteratorForTrainingRunInsertManyCopyFrom{rows: arg})
+}
+
+// iteratorForUserImportManyCopyFrom implements pgx.CopyFromSource.
+type iteratorForUserImportManyCopyFrom struct {
+	rows                 []UserImportManyCopyFromParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForUserImportManyCopyFrom) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForUserImportManyCopyFrom) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].UserID,
+		r.rows[0].Username,
+		r.rows[0].Email,
+		r.rows[0].DisplayName,
+		r.rows[0].TeamID,
+		r.rows[0].IsActive,
+		r.rows[0].CreatedAt,
+	}, nil
+}
+
+func (r iteratorForUserImportManyCopyFrom) Err() error {
+	return nil
+}
+
+func (q *Queries) UserImportManyCopyFrom(ctx context.Context, arg []UserImportManyCopyFromParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"users"}, []string{"user_id", "username", "email", "display_name", "team_id", "is_active", "created_at"}, &iteratorForUserImportManyCopyFrom{rows: arg})
 }
 
 // iteratorForUserInsertManyCopyFrom implements pgx.CopyFromSource.

@@ -17,7 +17,9 @@ type Querier interface {
 	ApprovalDelete(ctx context.Context, approvalID uuid.UUID) (int64, error)
 	// Marks every approval whose expires_at has passed as expired.
 	ApprovalExpireDue(ctx context.Context) ([]Approval, error)
+	ApprovalExport(ctx context.Context, arg ApprovalExportParams) ([]Approval, error)
 	ApprovalGetByID(ctx context.Context, approvalID uuid.UUID) (Approval, error)
+	ApprovalImportManyCopyFrom(ctx context.Context, arg []ApprovalImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale) of approvals in their final
 	// state: approved rows carry approved_by and approved_at, rejected rows
 	// rejected_by and rejected_at (CHECK approval_xor).
@@ -77,8 +79,11 @@ type Querier interface {
 	DatasetCreate(ctx context.Context, arg DatasetCreateParams) (Dataset, error)
 	// Refused while a training run used the dataset (run_datasets is ON DELETE RESTRICT).
 	DatasetDelete(ctx context.Context, datasetID uuid.UUID) (int64, error)
+	DatasetExport(ctx context.Context, arg DatasetExportParams) ([]Dataset, error)
 	DatasetGetByID(ctx context.Context, datasetID uuid.UUID) (Dataset, error)
 	DatasetGetByName(ctx context.Context, datasetName string) (Dataset, error)
+	DatasetImportLookup(ctx context.Context, datasetIds []uuid.UUID, datasetNames []string) ([]Dataset, error)
+	DatasetImportManyCopyFrom(ctx context.Context, arg []DatasetImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale), dataset_id supplied by the caller.
 	DatasetInsertManyCopyFrom(ctx context.Context, arg []DatasetInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on dataset_name ('' for the first page).
@@ -87,6 +92,8 @@ type Querier interface {
 	DatasetListNamesLike(ctx context.Context, pattern string, maxRows int32) ([]string, error)
 	DatasetTagAttach(ctx context.Context, arg DatasetTagAttachParams) error
 	DatasetTagDetach(ctx context.Context, datasetID uuid.UUID, tagID uuid.UUID) (int64, error)
+	DatasetTagExport(ctx context.Context, arg DatasetTagExportParams) ([]DatasetTag, error)
+	DatasetTagImportManyCopyFrom(ctx context.Context, arg []DatasetTagImportManyCopyFromParams) (int64, error)
 	// Bulk load of dataset tags through COPY (mlreg seed --scale).
 	DatasetTagInsertManyCopyFrom(ctx context.Context, arg []DatasetTagInsertManyCopyFromParams) (int64, error)
 	DatasetTagListByDataset(ctx context.Context, datasetID uuid.UUID) ([]DatasetTagListByDatasetRow, error)
@@ -95,7 +102,13 @@ type Querier interface {
 	// Deploys a version to an environment (by name).
 	DeploymentCreate(ctx context.Context, arg DeploymentCreateParams) (Deployment, error)
 	DeploymentDelete(ctx context.Context, deploymentID uuid.UUID) (int64, error)
+	DeploymentExportAll(ctx context.Context, afterID uuid.UUID, maxRows int32) ([]Deployment, error)
+	DeploymentExportByVersions(ctx context.Context, arg DeploymentExportByVersionsParams) ([]Deployment, error)
 	DeploymentGetByID(ctx context.Context, deploymentID uuid.UUID) (Deployment, error)
+	// The deployment_rules trigger checks each active row as it would any
+	// other: a retired version, a missing approval or traffic over 100 percent
+	// refuses the whole COPY.
+	DeploymentImportManyCopyFrom(ctx context.Context, arg []DeploymentImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale) of deployments, live or
 	// undeployed, by environment_id. Load approvals first: an active production
 	// deployment of a compliance-required model needs an approved approval.
@@ -113,16 +126,27 @@ type Querier interface {
 	EnvironmentCreate(ctx context.Context, arg EnvironmentCreateParams) (Environment, error)
 	// Refused (foreign key) while any deployment, past or present, names it.
 	EnvironmentDelete(ctx context.Context, environmentID int32) (int64, error)
+	EnvironmentExport(ctx context.Context, arg EnvironmentExportParams) ([]Environment, error)
 	EnvironmentGetByID(ctx context.Context, environmentID int32) (Environment, error)
 	EnvironmentGetByName(ctx context.Context, environmentName string) (Environment, error)
+	// environment_id is supplied (a SERIAL): EnvironmentSequenceSync moves the
+	// sequence past it afterwards.
+	EnvironmentImportManyCopyFrom(ctx context.Context, arg []EnvironmentImportManyCopyFromParams) (int64, error)
 	// Keyset pagination on environment_name ('' for the first page).
 	EnvironmentList(ctx context.Context, afterName string, maxRows int32) ([]Environment, error)
+	// Moves environments' sequence past its highest id (never back), after
+	// EnvironmentImportManyCopyFrom wrote ids of its own.
+	EnvironmentSequenceSync(ctx context.Context) error
 	EnvironmentUpdate(ctx context.Context, arg EnvironmentUpdateParams) (Environment, error)
 	ExperimentCreate(ctx context.Context, arg ExperimentCreateParams) (Experiment, error)
 	// Its runs stay, with experiment_id set to NULL.
 	ExperimentDelete(ctx context.Context, experimentID uuid.UUID) (int64, error)
+	// The given experiments and those of the given models.
+	ExperimentExport(ctx context.Context, arg ExperimentExportParams) ([]Experiment, error)
 	ExperimentGetByID(ctx context.Context, experimentID uuid.UUID) (Experiment, error)
 	ExperimentGetByName(ctx context.Context, experimentName string) (Experiment, error)
+	ExperimentImportLookup(ctx context.Context, experimentIds []uuid.UUID, experimentNames []string) ([]Experiment, error)
+	ExperimentImportManyCopyFrom(ctx context.Context, arg []ExperimentImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale), experiment_id supplied by the caller.
 	ExperimentInsertManyCopyFrom(ctx context.Context, arg []ExperimentInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on experiment_name ('' for the first page).
@@ -237,8 +261,19 @@ type Querier interface {
 	MigrationVersionRecord(ctx context.Context, version string) error
 	// Every version recorded in dbmate's bookkeeping, oldest first.
 	MigrationVersionsApplied(ctx context.Context) ([]string, error)
+	// Every period of every alias, the closed ones too, as plain columns
+	// (valid_during is their range).
+	ModelAliasExport(ctx context.Context, arg ModelAliasExportParams) ([]ModelAliasExportRow, error)
 	// Every version an alias of a model has named, newest first.
 	ModelAliasHistory(ctx context.Context, modelID uuid.UUID, alias string) ([]ModelAliasHistoryRow, error)
+	// One period of an alias's history as it was exported, id and set_by
+	// included, through restore_model_alias_period (the alias rules refuse a
+	// back-dated period from anything else, and a restore into an alias that
+	// has a history already). A NULL valid_until is the alias's current period;
+	// the identity moves past the ids written.
+	ModelAliasImportHistory(ctx context.Context, arg ModelAliasImportHistoryParams) error
+	// The aliases the given models have now.
+	ModelAliasImportListCurrent(ctx context.Context, modelIds []uuid.UUID) ([]ModelAliasImportListCurrentRow, error)
 	// Every alias a model has now, by name.
 	ModelAliasListByModel(ctx context.Context, modelID uuid.UUID) ([]ModelAliasListByModelRow, error)
 	// Points an alias of a model at one of its versions, in one call: the
@@ -257,8 +292,16 @@ type Querier interface {
 	// Cascades to versions, their runs and approvals; refused while a version
 	// has a deployment (deployments.version_id is ON DELETE RESTRICT).
 	ModelDelete(ctx context.Context, modelID uuid.UUID) (int64, error)
+	ModelExport(ctx context.Context, arg ModelExportParams) ([]Model, error)
 	ModelGetByID(ctx context.Context, modelID uuid.UUID) (Model, error)
 	ModelGetByName(ctx context.Context, modelName string) (Model, error)
+	// The models an import may meet again: those with the ids it would give
+	// and those holding the names it would use.
+	ModelImportLookup(ctx context.Context, modelIds []uuid.UUID, modelNames []string) ([]Model, error)
+	ModelImportManyCopyFrom(ctx context.Context, arg []ModelImportManyCopyFromParams) (int64, error)
+	// The columns an import owns on a model it created. An unchanged value is
+	// written back as it was, which the audit trail does not record.
+	ModelImportUpdate(ctx context.Context, arg ModelImportUpdateParams) error
 	// Bulk load through COPY (mlreg seed --scale), model_id supplied by the caller
 	// so that versions can follow without reading the rows back.
 	ModelInsertManyCopyFrom(ctx context.Context, arg []ModelInsertManyCopyFromParams) (int64, error)
@@ -271,6 +314,9 @@ type Querier interface {
 	// Attaching a tag twice is a no-op.
 	ModelTagAttach(ctx context.Context, arg ModelTagAttachParams) error
 	ModelTagDetach(ctx context.Context, modelID uuid.UUID, tagID uuid.UUID) (int64, error)
+	ModelTagExport(ctx context.Context, arg ModelTagExportParams) ([]ModelTag, error)
+	ModelTagImportListByModels(ctx context.Context, modelIds []uuid.UUID) ([]ModelTag, error)
+	ModelTagImportManyCopyFrom(ctx context.Context, arg []ModelTagImportManyCopyFromParams) (int64, error)
 	// Bulk load of model tags through COPY (mlreg seed --scale).
 	ModelTagInsertManyCopyFrom(ctx context.Context, arg []ModelTagInsertManyCopyFromParams) (int64, error)
 	ModelTagListByModel(ctx context.Context, modelID uuid.UUID) ([]ModelTagListByModelRow, error)
@@ -282,6 +328,8 @@ type Querier interface {
 	// Cascades to runs and approvals; refused while a deployment names the version.
 	ModelVersionDelete(ctx context.Context, versionID uuid.UUID) (int64, error)
 	ModelVersionDeprecate(ctx context.Context, deprecationReason *string, versionID uuid.UUID) (ModelVersion, error)
+	ModelVersionExportAll(ctx context.Context, afterID uuid.UUID, maxRows int32) ([]ModelVersion, error)
+	ModelVersionExportByModels(ctx context.Context, arg ModelVersionExportByModelsParams) ([]ModelVersion, error)
 	ModelVersionGetByID(ctx context.Context, versionID uuid.UUID) (ModelVersion, error)
 	// Many versions in one round trip.
 	ModelVersionGetByIDs(ctx context.Context, versionIds []uuid.UUID) ([]ModelVersion, error)
@@ -289,6 +337,15 @@ type Querier interface {
 	// The highest semantic version of the model that is not archived
 	// (10.0.0 above 9.0.0; a release above its pre-releases).
 	ModelVersionGetLatest(ctx context.Context, modelName string) (ModelVersion, error)
+	// Every version of the given models: the import matches its versions
+	// against them and numbers new ones after them.
+	ModelVersionImportListByModels(ctx context.Context, modelIds []uuid.UUID) ([]ModelVersionImportListByModelsRow, error)
+	// Every column but semver_key (generated). The version_lifecycle trigger
+	// keeps lifecycle dates an INSERT carries and fills missing ones.
+	ModelVersionImportManyCopyFrom(ctx context.Context, arg []ModelVersionImportManyCopyFromParams) (int64, error)
+	// A version's status moves through the version_lifecycle trigger, which
+	// refuses a move backwards and stamps the lifecycle dates.
+	ModelVersionImportUpdate(ctx context.Context, arg ModelVersionImportUpdateParams) error
 	// Bulk load through COPY (mlreg seed --scale), with the status and the
 	// lifecycle timestamps the version reached, version_id supplied by the caller.
 	ModelVersionInsertManyCopyFrom(ctx context.Context, arg []ModelVersionInsertManyCopyFromParams) (int64, error)
@@ -305,6 +362,14 @@ type Querier interface {
 	// The cheapest round trip there is: the floor `mlreg bench` measures
 	// lookups against.
 	Ping(ctx context.Context) (int32, error)
+	// How many of the given keys each table holds: the import's check, before
+	// it commits, that every row it mapped is in the registry. A composite key
+	// comes as one text, its uuids in their 36-character form: run_datasets as
+	// run_id|dataset_id|role, model_tags as model_id|tag_id, dataset_tags as
+	// dataset_id|tag_id, current aliases as model_id|version_id|alias. Each
+	// array is one function scan probing its table's primary key or joined to
+	// it by hash: no join between two arrays for the planner to reorder.
+	RegistryKeyCounts(ctx context.Context, arg RegistryKeyCountsParams) (RegistryKeyCountsRow, error)
 	// Part 5.3 #2.
 	ReportComplianceApprovals(ctx context.Context) ([]ReportComplianceApprovalsRow, error)
 	// Part 5.3 #3. COUNT(DISTINCT run) because a run may use a dataset in two roles.
@@ -355,6 +420,10 @@ type Querier interface {
 	// Records that a run used a dataset in a role; re-attaching updates the counts.
 	RunDatasetAttach(ctx context.Context, arg RunDatasetAttachParams) error
 	RunDatasetDetach(ctx context.Context, arg RunDatasetDetachParams) (int64, error)
+	RunDatasetExportAll(ctx context.Context, arg RunDatasetExportAllParams) ([]RunDataset, error)
+	RunDatasetExportByRuns(ctx context.Context, arg RunDatasetExportByRunsParams) ([]RunDataset, error)
+	RunDatasetImportListByRuns(ctx context.Context, runIds []uuid.UUID) ([]RunDataset, error)
+	RunDatasetImportManyCopyFrom(ctx context.Context, arg []RunDatasetImportManyCopyFromParams) (int64, error)
 	RunDatasetInsertManyCopyFrom(ctx context.Context, arg []RunDatasetInsertManyCopyFromParams) (int64, error)
 	RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]RunDatasetListByRunRow, error)
 	// Holds, until the transaction ends, the lock that lets one sample seed at
@@ -371,8 +440,13 @@ type Querier interface {
 	TagCreate(ctx context.Context, arg TagCreateParams) (Tag, error)
 	// Detaches the tag from every model and dataset (ON DELETE CASCADE).
 	TagDelete(ctx context.Context, tagID uuid.UUID) (int64, error)
+	TagExport(ctx context.Context, arg TagExportParams) ([]Tag, error)
 	TagGetByCategoryValue(ctx context.Context, tagCategory string, tagValue string) (Tag, error)
 	TagGetByID(ctx context.Context, tagID uuid.UUID) (Tag, error)
+	// The tags among the (category, value) pairs given, each as the text
+	// category, a unit separator (U+001F, which no category holds), value.
+	TagImportLookup(ctx context.Context, tagKeys []string) ([]Tag, error)
+	TagImportManyCopyFrom(ctx context.Context, arg []TagImportManyCopyFromParams) (int64, error)
 	TagInsertManyCopyFrom(ctx context.Context, arg []TagInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on (tag_category, tag_value); ('', '') for the first page.
 	TagList(ctx context.Context, arg TagListParams) ([]Tag, error)
@@ -381,8 +455,22 @@ type Querier interface {
 	TeamCreate(ctx context.Context, arg TeamCreateParams) (Team, error)
 	// Models and datasets of the team keep existing with team_id set to NULL.
 	TeamDelete(ctx context.Context, teamID uuid.UUID) (int64, error)
+	// mlreg export: every row of a table a page at a time, keyset on its
+	// primary key, either all of them (@all_rows) or those of the given keys
+	// (the rows one model reaches, which package importer works out table by
+	// table). The tables that grow with the registry have two queries, ...All
+	// and ...By<key>, so that the keyed one reaches its rows by an index. The
+	// rows are the tables' own, so that mlreg import jsonl writes them back
+	// through the ...ImportManyCopyFrom queries unchanged.
+	TeamExport(ctx context.Context, arg TeamExportParams) ([]Team, error)
 	TeamGetByID(ctx context.Context, teamID uuid.UUID) (Team, error)
 	TeamGetByName(ctx context.Context, teamName string) (Team, error)
+	// The importer's queries (package importer: mlreg import training-runs,
+	// mlflow and jsonl). The ...ImportManyCopyFrom queries name every column of
+	// their table but the generated ones, so that an export read back through
+	// them reproduces the rows, ids and timestamps included. Lookups take arrays
+	// of keys: one round trip for a chunk of rows, never one per row.
+	TeamImportManyCopyFrom(ctx context.Context, arg []TeamImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale), team_id supplied by the caller.
 	TeamInsertManyCopyFrom(ctx context.Context, arg []TeamInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination: pass the last team_name of the previous page ('' for the first).
@@ -398,9 +486,17 @@ type Querier interface {
 	TrainingRunCreate(ctx context.Context, arg TrainingRunCreateParams) (TrainingRun, error)
 	// Cascades to the run's dataset links.
 	TrainingRunDelete(ctx context.Context, runID uuid.UUID) (int64, error)
+	TrainingRunExportAll(ctx context.Context, afterID uuid.UUID, maxRows int32) ([]TrainingRun, error)
+	TrainingRunExportByVersions(ctx context.Context, arg TrainingRunExportByVersionsParams) ([]TrainingRun, error)
 	// Ends a run with its outcome and metrics; duration is derived from the timestamps.
 	TrainingRunFinish(ctx context.Context, arg TrainingRunFinishParams) (TrainingRun, error)
 	TrainingRunGetByID(ctx context.Context, runID uuid.UUID) (TrainingRun, error)
+	// The runs already in the registry among those an import brings.
+	TrainingRunImportLookup(ctx context.Context, runIds []uuid.UUID) ([]TrainingRun, error)
+	TrainingRunImportManyCopyFrom(ctx context.Context, arg []TrainingRunImportManyCopyFromParams) (int64, error)
+	// The columns a source run may change after it was imported (a run that
+	// finished: status, end time, metrics).
+	TrainingRunImportUpdate(ctx context.Context, arg TrainingRunImportUpdateParams) error
 	// Bulk load through COPY; run_id is supplied so dataset links can follow.
 	// experiment_id, precision_score, recall_score, gpu_type and duration_seconds
 	// default to NULL like the columns.
@@ -414,8 +510,10 @@ type Querier interface {
 	UserCreate(ctx context.Context, arg UserCreateParams) (User, error)
 	// Rows that named the user keep their text column; their *_user_id becomes NULL.
 	UserDelete(ctx context.Context, userID uuid.UUID) (int64, error)
+	UserExport(ctx context.Context, arg UserExportParams) ([]User, error)
 	UserGetByID(ctx context.Context, userID uuid.UUID) (User, error)
 	UserGetByUsername(ctx context.Context, username string) (User, error)
+	UserImportManyCopyFrom(ctx context.Context, arg []UserImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale), user_id supplied by the caller.
 	UserInsertManyCopyFrom(ctx context.Context, arg []UserInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination on username ('' for the first page).

@@ -95,7 +95,9 @@ type app struct {
 	databaseURL    string
 	actor          string
 	connectTimeout time.Duration
-	timeoutGiven   bool // by flag or environment: it overrides the URL's connect_timeout
+	timeoutGiven   bool     // by flag or environment: it overrides the URL's connect_timeout
+	otherURLs      []string // URLs besides --database-url a command connects to (import --from)
+	clearProgress  func()   // clears a progress bar before an error is printed
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -125,6 +127,7 @@ unreachable database). Passwords are never printed.`,
 	root.AddCommand(
 		a.migrateCommand(), a.seedCommand(), a.checkCommand(), a.lineageCommand(), a.impactCommand(),
 		a.erdCommand(), a.auditCommand(), a.demoCommand(), a.benchCommand(),
+		a.importCommand(), a.exportCommand(),
 	)
 	return root
 }

@@ -3,8 +3,8 @@ package mlregcli
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	osexec "os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"

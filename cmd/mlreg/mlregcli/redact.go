@@ -33,16 +33,18 @@ func (a *app) redact(msg string) string {
 
 // secrets are the forms the database password may take in a message.
 func (a *app) secrets() []string {
-	if a.databaseURL == "" {
-		return nil
-	}
 	var out []string
-	if cfg, err := pgx.ParseConfig(a.databaseURL); err == nil && cfg.Password != "" {
-		out = append(out, cfg.Password, url.QueryEscape(cfg.Password), url.PathEscape(cfg.Password))
-	}
-	if u, err := url.Parse(a.databaseURL); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok && p != "" {
-			out = append(out, p)
+	for _, dsn := range append([]string{a.databaseURL}, a.otherURLs...) {
+		if dsn == "" {
+			continue
+		}
+		if cfg, err := pgx.ParseConfig(dsn); err == nil && cfg.Password != "" {
+			out = append(out, cfg.Password, url.QueryEscape(cfg.Password), url.PathEscape(cfg.Password))
+		}
+		if u, err := url.Parse(dsn); err == nil && u.User != nil {
+			if p, ok := u.User.Password(); ok && p != "" {
+				out = append(out, p)
+			}
 		}
 	}
 	return out
