@@ -100,14 +100,14 @@ func dotOf(t *testing.T, url string, args ...string) string {
 	return out
 }
 
-// catalog is what the diagrams must show: each table's columns with their
+// erdCatalogue is what the diagrams must show: each table's columns with their
 // types as erd writes them, and each foreign key as "referenced->table.col".
-type catalog struct {
+type erdCatalogue struct {
 	columns map[string][]registrydb.CatalogTableColumnsRow
 	fks     map[string]bool
 }
 
-func readCatalog(t *testing.T, url string) catalog {
+func erdCatalog(t *testing.T, url string) erdCatalogue {
 	t.Helper()
 	ctx := context.Background()
 	q := registrydb.New(dial(t, url))
@@ -119,7 +119,7 @@ func readCatalog(t *testing.T, url string) catalog {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := catalog{columns: map[string][]registrydb.CatalogTableColumnsRow{}, fks: map[string]bool{}}
+	c := erdCatalogue{columns: map[string][]registrydb.CatalogTableColumnsRow{}, fks: map[string]bool{}}
 	for _, col := range cols {
 		if col.TableName != "schema_migrations" {
 			c.columns[col.TableName] = append(c.columns[col.TableName], col)
@@ -133,9 +133,9 @@ func readCatalog(t *testing.T, url string) catalog {
 	return c
 }
 
-// checkFullTable: the node of table shows its name, and each column's name
+// checkDrawnTable: the node of table shows its name, and each column's name
 // and type, in column order.
-func checkFullTable(t *testing.T, d renderedDiagram, c catalog, table string) {
+func checkDrawnTable(t *testing.T, d renderedDiagram, c erdCatalogue, table string) {
 	t.Helper()
 	texts, ok := d.nodes[table]
 	if !ok {
@@ -174,7 +174,7 @@ func checkFullTable(t *testing.T, d renderedDiagram, c catalog, table string) {
 // shows every table by name and every foreign key.
 func TestERDDotRendersEveryTableAndColumn(t *testing.T) {
 	url := pgtest.NewURL(t)
-	c := readCatalog(t, url)
+	c := erdCatalog(t, url)
 	if len(c.columns) < 21 || len(c.fks) < 25 {
 		t.Fatalf("catalog: %d tables, %d foreign keys", len(c.columns), len(c.fks))
 	}
@@ -204,7 +204,7 @@ func TestERDDotRendersEveryTableAndColumn(t *testing.T) {
 		t.Errorf("the whole diagram has %d nodes, the schema %d tables", len(whole.nodes), len(c.columns))
 	}
 	for table := range c.columns {
-		checkFullTable(t, whole, c, table)
+		checkDrawnTable(t, whole, c, table)
 	}
 	sameEdges("whole", whole.edges, c.fks)
 
@@ -215,7 +215,7 @@ func TestERDDotRendersEveryTableAndColumn(t *testing.T) {
 		for _, table := range a.Tables {
 			in[table] = true
 			drawnWhole[table] = true
-			checkFullTable(t, d, c, table)
+			checkDrawnTable(t, d, c, table)
 		}
 		want := map[string]bool{}
 		stubs := map[string]bool{}
@@ -292,9 +292,9 @@ func TestERDDotShapes(t *testing.T) {
 			FOREIGN KEY (n, s) REFERENCES "node" ON DELETE CASCADE);
 		CREATE TABLE "digraph" ();`)
 	d := renderDOT(t, dotOf(t, url))
-	c := readCatalog(t, url)
+	c := erdCatalog(t, url)
 	for _, table := range []string{"node", "a<b&c"} {
-		checkFullTable(t, d, c, table)
+		checkDrawnTable(t, d, c, table)
 	}
 	if texts := d.nodes["digraph"]; len(texts) != 1 || texts[0] != "digraph" {
 		t.Errorf("a table without columns: %v", d.nodes["digraph"])

@@ -100,11 +100,11 @@ func TestStatsJSONMatchesSchema(t *testing.T) {
 	}
 
 	broken := map[string]func(map[string]any){
-		"a table without dead_rows": func(d map[string]any) { delete(firstOf(d, "tables"), "dead_rows") },
-		"an unknown field":          func(d map[string]any) { firstOf(d, "indexes")["idx_scan"] = 1 },
+		"a table without dead_rows": func(d map[string]any) { delete(statsFirstOf(d, "tables"), "dead_rows") },
+		"an unknown field":          func(d map[string]any) { statsFirstOf(d, "indexes")["idx_scan"] = 1 },
 		"tables null":               func(d map[string]any) { d["tables"] = nil },
-		"an empty constraint name":  func(d map[string]any) { firstOf(d, "indexes")["backs_constraint"] = "" },
-		"a negative size":           func(d map[string]any) { firstOf(d, "tables")["total_bytes"] = -1 },
+		"an empty constraint name":  func(d map[string]any) { statsFirstOf(d, "indexes")["backs_constraint"] = "" },
+		"a negative size":           func(d map[string]any) { statsFirstOf(d, "tables")["total_bytes"] = -1 },
 		"a time that is no time":    func(d map[string]any) { d["collected_at"] = "yesterday" },
 		"statistics_since missing":  func(d map[string]any) { delete(d, "statistics_since") },
 	}
@@ -125,7 +125,7 @@ func TestStatsJSONMatchesSchema(t *testing.T) {
 	}
 }
 
-func firstOf(d map[string]any, list string) map[string]any {
+func statsFirstOf(d map[string]any, list string) map[string]any {
 	return d[list].([]any)[0].(map[string]any)
 }
 
