@@ -212,6 +212,7 @@ func TestRestoreDrill(t *testing.T) {
 	if err == nil || !strings.Contains(out, `role "registry_`) || !strings.Contains(out, "does not exist") {
 		t.Fatalf("pg_restore into a cluster without the registry's roles: %v, want a refusal naming a missing registry_ role:\n%s", err, out)
 	}
+	t.Logf("without the roles: %s", strings.TrimSpace(out))
 
 	target = createDatabase(t, srv, "registry") // the failed restore left half a schema
 	for range 2 {
