@@ -2,6 +2,8 @@ package stats_test
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"reflect"
@@ -423,6 +425,43 @@ func TestBytesMatchesPgSizePretty(t *testing.T) {
 		}
 		if got := stats.Bytes(n); got != want {
 			t.Errorf("Bytes(%d) = %q, pg_size_pretty says %q", n, got, want)
+		}
+	}
+}
+
+// TestCollectAsReader: the report reads only catalog and statistics views,
+// which PostgreSQL shows every role, and statistics functions PUBLIC may
+// execute. A login role in registry_reader gets the full report, and so
+// does a role with no right in the registry at all: it shows names, sizes
+// and counts, never a row.
+func TestCollectAsReader(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := registryDB(t)
+	want := collect(t, pool)
+	for _, groups := range []string{"IN ROLE registry_reader", ""} {
+		suffix := make([]byte, 6)
+		if _, err := crand.Read(suffix); err != nil {
+			t.Fatal(err)
+		}
+		role := "stats_" + hex.EncodeToString(suffix)
+		if _, err := pool.Exec(ctx, "CREATE ROLE "+role+" LOGIN "+groups); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _, _ = pool.Exec(context.Background(), "DROP ROLE IF EXISTS "+role) })
+		cfg := pool.Config().ConnConfig.Copy()
+		cfg.User, cfg.Password = role, ""
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Fatalf("connecting as %s: %v", role, err)
+		}
+		got, err := stats.Collect(ctx, conn)
+		conn.Close(ctx)
+		if err != nil {
+			t.Fatalf("Collect as a role %q: %v", groups, err)
+		}
+		if len(got.Tables) != len(want.Tables) || len(got.Indexes) != len(want.Indexes) {
+			t.Errorf("Collect as a role %q: %d tables, %d indexes; as the owner %d, %d",
+				groups, len(got.Tables), len(got.Indexes), len(want.Tables), len(want.Indexes))
 		}
 	}
 }
