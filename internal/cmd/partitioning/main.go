@@ -47,17 +47,30 @@ import (
 func main() {
 	size := flag.String("size", "medium", "synthetic registry: tiny, small, medium or large")
 	calls := flag.Int("calls", 300, "calls of each lookup against each table (scans run a tenth as often, at least 3)")
+	keep := flag.Bool("keep", false, "keep the scratch database (its URL is printed) for another run with --reuse")
+	reuse := flag.String("reuse", "", "URL of a database a --keep run loaded: measure again without loading")
 	flag.Parse()
-	if err := run(context.Background(), *size, *calls, os.Stdout, os.Stderr); err != nil {
+	if err := run(context.Background(), *size, *calls, *keep, *reuse, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "partitioning:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, sizeName string, calls int, out, log io.Writer) error {
+func run(ctx context.Context, sizeName string, calls int, keep bool, reuse string, out, log io.Writer) error {
 	size, err := seed.ParseSize(sizeName)
 	if err != nil {
 		return err
+	}
+	if reuse != "" {
+		pool, err := pgxpool.New(ctx, reuse)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		if _, err := pool.Exec(ctx, "DROP TABLE IF EXISTS rd_plain, rd_part, tr_plain, tr_part CASCADE"); err != nil {
+			return err
+		}
+		return measureOn(ctx, pool, size, calls, out, log)
 	}
 	srv, err := pgserver.Start(ctx, "TEST_DATABASE_URL")
 	if err != nil {
@@ -69,7 +82,11 @@ func run(ctx context.Context, sizeName string, calls int, out, log io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer dropDatabase(srv.URL, name)
+	if keep {
+		fmt.Fprintf(log, "partitioning: keeping %s\n", redacted(dbURL))
+	} else {
+		defer dropDatabase(srv.URL, name)
+	}
 	fmt.Fprintf(log, "partitioning: migrating %s and loading the %s registry\n", redacted(dbURL), size.Name)
 	if err := migrate.Up(ctx, dbURL, io.Discard); err != nil {
 		return err
@@ -88,7 +105,13 @@ func studyOn(ctx context.Context, pool *pgxpool.Pool, size seed.Size, calls int,
 	if _, err := seed.Scale(ctx, pool, size, seed.ScaleOptions{Seed: 1, Actor: "partitioning"}); err != nil {
 		return err
 	}
-	s := &study{pool: pool, calls: calls, log: log}
+	return measureOn(ctx, pool, size, calls, out, log)
+}
+
+// measureOn builds the copies in pool's database, which holds a loaded
+// registry, measures and reports.
+func measureOn(ctx context.Context, pool *pgxpool.Pool, size seed.Size, calls int, out, log io.Writer) error {
+	s := &study{pool: pool, calls: calls, log: log, keepMonths: 12}
 	if err := s.build(ctx); err != nil {
 		return err
 	}
@@ -123,6 +146,9 @@ type study struct {
 	calls  int
 	log    io.Writer
 	months int // partitions of tr_part, the default one aside
+	// keepMonths is the retention the last write applies: runs older
+	// than this many months before the newest are removed.
+	keepMonths int
 	runs   int64
 	links  int64
 	oldest time.Time
@@ -519,12 +545,12 @@ func (s *study) measureWrites(ctx context.Context, conn *pgx.Conn, r *rand.Rand)
 		return err
 	}
 
-	cutoff := s.newest.AddDate(-1, 0, 0)
+	cutoff := s.newest.AddDate(0, -s.keepMonths, 0)
 	var old int64
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM tr_plain WHERE created_at < $1", cutoff).Scan(&old); err != nil {
 		return err
 	}
-	ret := writeResult{name: fmt.Sprintf("remove the runs older than a year (%d runs and their links)", old), rows: old}
+	ret := writeResult{name: fmt.Sprintf("remove the runs older than %d months (%d runs and their links)", s.keepMonths, old), rows: old}
 	var err error
 	if ret.plainMs, ret.plainWAL, err = walOf(ctx, conn, fmt.Sprintf("DELETE FROM tr_plain WHERE created_at < '%s'", cutoff.Format(time.RFC3339Nano))); err != nil {
 		return err
@@ -533,8 +559,11 @@ func (s *study) measureWrites(ctx context.Context, conn *pgx.Conn, r *rand.Rand)
 	// drop), then every month wholly before the cutoff, then the rest of
 	// the cutoff's month.
 	stmts := []string{fmt.Sprintf("DELETE FROM rd_part WHERE run_created_at < '%s'", cutoff.Format(time.RFC3339Nano))}
-	for m := monthOf(s.oldest); m.AddDate(0, 1, 0).Before(cutoff) || m.AddDate(0, 1, 0).Equal(cutoff); m = m.AddDate(0, 1, 0) {
-		stmts = append(stmts, "DROP TABLE "+pgx.Identifier{"tr_part_" + m.Format("2006_01")}.Sanitize())
+	for m := monthOf(s.oldest); !m.AddDate(0, 1, 0).After(cutoff); m = m.AddDate(0, 1, 0) {
+		// A partition a foreign key references is detached first, which
+		// checks that no link still references it, then dropped.
+		part := pgx.Identifier{"tr_part_" + m.Format("2006_01")}.Sanitize()
+		stmts = append(stmts, "ALTER TABLE tr_part DETACH PARTITION "+part, "DROP TABLE "+part)
 	}
 	stmts = append(stmts, fmt.Sprintf("DELETE FROM tr_part WHERE created_at < '%s'", cutoff.Format(time.RFC3339Nano)))
 	if ret.partMs, ret.partWAL, err = walOf(ctx, conn, strings.Join(stmts, ";\n")); err != nil {
