@@ -149,13 +149,13 @@ type study struct {
 	// keepMonths is the retention the last write applies: runs older
 	// than this many months before the newest are removed.
 	keepMonths int
-	runs   int64
-	links  int64
-	oldest time.Time
-	newest time.Time
-	sizes  [4]int64 // total bytes: tr_plain, tr_part, rd_plain, rd_part
-	reads  []result
-	writes []writeResult
+	runs       int64
+	links      int64
+	oldest     time.Time
+	newest     time.Time
+	sizes      [4]int64 // total bytes: tr_plain, tr_part, rd_plain, rd_part
+	reads      []result
+	writes     []writeResult
 }
 
 // The copies. Both hold the same rows with the indexes of the schema; the
