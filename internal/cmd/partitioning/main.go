@@ -236,7 +236,10 @@ func (s *study) build(ctx context.Context) error {
 			}
 		}
 	}
-	if _, err := s.pool.Exec(ctx, "VACUUM ANALYZE tr_plain, rd_plain, tr_part, rd_part"); err != nil {
+	// Every table, not only the copies: the load is one transaction, and
+	// the tables the queries join (model_versions, datasets) would
+	// otherwise be planned without statistics until autovacuum came by.
+	if _, err := s.pool.Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		return err
 	}
 	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM rd_plain").Scan(&s.links); err != nil {
