@@ -22,18 +22,21 @@ generate: ## Regenerate gen/ from queries/, db/schema.sql and the ER diagram fro
 	@$(MAKE) --no-print-directory erd
 
 .PHONY: verify
-verify: generate ## Fail when gen/, db/schema.sql or the ER diagram differ from what the SQL produces
-	@if [ -n "$$(git status --porcelain -- gen db/schema.sql $(ERD_DOC))" ]; then \
-		git status --porcelain -- gen db/schema.sql $(ERD_DOC); git diff --stat -- gen db/schema.sql $(ERD_DOC); \
+verify: generate ## Fail when gen/, db/schema.sql or the ER diagrams differ from what the SQL produces
+	@if [ -n "$$(git status --porcelain -- gen db/schema.sql $(ERD_DOC) $(ERD_DOT))" ]; then \
+		git status --porcelain -- gen db/schema.sql $(ERD_DOC) $(ERD_DOT); git diff --stat -- gen db/schema.sql $(ERD_DOC) $(ERD_DOT); \
 		echo "verify: generated files are stale; run 'make generate' and commit"; exit 1; fi
 	go run ./internal/cmd/devdb run $(GO_TOOL) sqlc vet
 
 # erd writes `mlreg erd` of a scratch database migrated from db/migrations
-# between the erd:begin and erd:end marker lines of ERD_DOC, in a mermaid block.
+# between the erd:begin and erd:end marker lines of ERD_DOC, in a mermaid block,
+# then the Graphviz diagrams of design/ (scripts/erd-images.sh; needs dot).
+# verify compares the DOT sources, not the PNGs (Graphviz versions differ).
 ERD_DOC := docs/model-registry-schema.md
+ERD_DOT := 'design/*.dot'
 
 .PHONY: erd
-erd: ## Regenerate the ER diagram in docs/model-registry-schema.md from the migrations
+erd: ## Regenerate the ER diagrams (docs/model-registry-schema.md, design/*.dot and *.png) from the migrations
 	@set -euo pipefail; \
 	grep -q '^<!-- erd:begin -->$$' $(ERD_DOC) && grep -q '^<!-- erd:end -->$$' $(ERD_DOC) || \
 		{ echo "erd: $(ERD_DOC) lacks the <!-- erd:begin --> and <!-- erd:end --> lines"; exit 1; }; \
@@ -45,6 +48,7 @@ erd: ## Regenerate the ER diagram in docs/model-registry-schema.md from the migr
 		!skip { print }' $(ERD_DOC) > "$$tmp.md"; \
 	cat "$$tmp.md" > $(ERD_DOC); \
 	echo "erd: wrote $$(grep -c '^  [a-z_0-9]* {$$' "$$tmp") tables to $(ERD_DOC)"
+	go run ./internal/cmd/devdb run scripts/erd-images.sh
 
 # Every module of the repository: the library, the command, the GORM
 # comparison, the example importer.

@@ -32,7 +32,8 @@ type Schema struct {
 type ForeignKey struct {
 	name, table, referenced string
 	columns                 []string
-	notNull                 bool // every referencing column is NOT NULL
+	refColumns              []string // paired by position with columns
+	notNull                 bool     // every referencing column is NOT NULL
 	deleteRule              string
 }
 
@@ -88,6 +89,7 @@ func Read(ctx context.Context, q *registrydb.Queries) (Schema, error) {
 		}
 		fk := &s.fks[n-1]
 		fk.columns = append(fk.columns, r.ColumnName)
+		fk.refColumns = append(fk.refColumns, r.ReferencedColumn)
 		fk.notNull = fk.notNull && r.NotNull
 	}
 	// Relationships by table, then the columns they are labelled by.

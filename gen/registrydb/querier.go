@@ -437,6 +437,29 @@ type Querier interface {
 	// Raises work_mem for this transaction only: the integrity checks' hash
 	// anti-joins over every run and link spill to disk at the 4MB default.
 	SessionSetWorkMem(ctx context.Context, workMem string) error
+	// Every index with its size, the constraint it enforces (primary key,
+	// unique or exclusion; NULL: none) and the foreign keys of its table whose
+	// columns lead it (empty: none), largest first. An index that enforces a
+	// constraint is needed even if no query reads it, and one that leads with a
+	// foreign key's columns is what a delete of a parent row (CASCADE, SET NULL,
+	// RESTRICT) probes instead of scanning the whole table.
+	StatsIndexSizes(ctx context.Context) ([]StatsIndexSizesRow, error)
+	// When the counters of this database were last reset (NULL: never, they
+	// count from its creation); "never used" means never since then.
+	StatsSince(ctx context.Context) (*time.Time, error)
+	// Makes the statistics this transaction reads one snapshot: every query of
+	// the report sees the counters of the same moment.
+	StatsSnapshot(ctx context.Context) error
+	// What `mlreg stats` reads besides the Part 6 reports (ReportIndexUsage,
+	// ReportSequentialScans and ReportTableSizes in reports.sql, over the
+	// functions of 20251023000900). These read the statistics views directly:
+	// sqlc knows them, and types every column of theirs as nullable, so the
+	// counters that are never NULL are cast (or COALESCEd) to say so, and the
+	// times that are NULL until the first (auto)vacuum or analyze stay
+	// nullable. The schema is named, as in the functions.
+	// Rows, dead rows and the last (auto)vacuum and (auto)analyze of each table
+	// (each partition too, with the table it belongs to), most dead rows first.
+	StatsTableMaintenance(ctx context.Context) ([]StatsTableMaintenanceRow, error)
 	TagCreate(ctx context.Context, arg TagCreateParams) (Tag, error)
 	// Detaches the tag from every model and dataset (ON DELETE CASCADE).
 	TagDelete(ctx context.Context, tagID uuid.UUID) (int64, error)

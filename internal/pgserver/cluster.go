@@ -81,6 +81,7 @@ type cluster struct {
 	bindir, dir, data string
 	owner             clusterOwner
 	opts              string // the server's options, for start and restart
+	port              int
 }
 
 // run runs a PostgreSQL tool as the cluster's owner. ctx bounds it.
@@ -141,6 +142,7 @@ func startCluster(ctx context.Context, bindir string, co ClusterOptions) (*Serve
 	if err != nil {
 		return fail(err)
 	}
+	c.port = port
 	c.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200", port, dir)
 	for name, value := range co.Settings {
 		c.opts += fmt.Sprintf(" -c %s=%s", name, value)
@@ -150,10 +152,11 @@ func startCluster(ctx context.Context, bindir string, co ClusterOptions) (*Serve
 		return nil, err
 	}
 	return &Server{
-		URL:    (&url.URL{Scheme: "postgres", User: userinfo, Host: fmt.Sprintf("127.0.0.1:%d", port), Path: "/postgres", RawQuery: "sslmode=disable"}).String(),
-		Source: "throwaway cluster from " + bindir,
-		stop:   c.stop,
-		pid:    c.postmasterPID,
+		URL:     (&url.URL{Scheme: "postgres", User: userinfo, Host: fmt.Sprintf("127.0.0.1:%d", port), Path: "/postgres", RawQuery: "sslmode=disable"}).String(),
+		Source:  "throwaway cluster from " + bindir,
+		stop:    c.stop,
+		pid:     c.postmasterPID,
+		cluster: c,
 		restart: func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 			defer cancel()

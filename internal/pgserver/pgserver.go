@@ -26,6 +26,7 @@ type Server struct {
 	stop     func() error
 	restart  func() error
 	pid      func() int
+	cluster  *cluster // a throwaway cluster's files; nil for a server given by URL
 }
 
 // Restart stops the server (fast: open connections are cut) and starts it

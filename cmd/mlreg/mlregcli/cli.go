@@ -103,7 +103,7 @@ type app struct {
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "mlreg",
-		Short: "The ML model registry's command: migrate, seed, check, lineage, impact, audit",
+		Short: "The ML model registry's command: migrate, seed, check, lineage, impact, audit, stats",
 		Long: `mlreg runs the registry's jobs against the PostgreSQL database named by
 --database-url or DATABASE_URL.
 
@@ -126,7 +126,7 @@ unreachable database). Passwords are never printed.`,
 	flags.DurationVar(&a.connectTimeout, "connect-timeout", 0, "give up connecting after this long (default: $MLREG_CONNECT_TIMEOUT, else 10s)")
 	root.AddCommand(
 		a.migrateCommand(), a.seedCommand(), a.checkCommand(), a.lineageCommand(), a.impactCommand(),
-		a.erdCommand(), a.auditCommand(), a.demoCommand(), a.benchCommand(),
+		a.erdCommand(), a.auditCommand(), a.statsCommand(), a.demoCommand(), a.benchCommand(),
 		a.importCommand(), a.exportCommand(),
 	)
 	return root

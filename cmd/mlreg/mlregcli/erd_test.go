@@ -216,7 +216,8 @@ func TestERDShapes(t *testing.T) {
 // TestERDBadInput: exit 2 and one line for what erd cannot do.
 func TestERDBadInput(t *testing.T) {
 	url := pgtest.NewEmptyURL(t)
-	for _, args := range [][]string{{"erd", "--format", "dot"}, {"erd", "models"}} {
+	for _, args := range [][]string{{"erd", "--format", "svg"}, {"erd", "models"}, {"erd", "--area", "models"},
+		{"erd", "--format", "dot", "--area", "nowhere"}, {"erd", "--format", "dot", "--area", ""}} {
 		code, out, stderr := mlreg(t, append([]string{"--database-url", url}, args...)...)
 		if code != 2 || out != "" || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, stderr)
