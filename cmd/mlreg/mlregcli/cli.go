@@ -125,6 +125,7 @@ unreachable database). Passwords are never printed.`,
 	root.AddCommand(
 		a.migrateCommand(), a.seedCommand(), a.checkCommand(), a.lineageCommand(), a.impactCommand(),
 		a.erdCommand(), a.auditCommand(), a.demoCommand(), a.benchCommand(),
+		a.retentionCommand(), a.scheduleCommand(),
 	)
 	return root
 }
