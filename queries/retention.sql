@@ -31,14 +31,6 @@ SELECT r.retention_run_id, r.applied_at, r.txid, r.actor, r.db_user,
 FROM retention_runs r
 WHERE r.txid = txid_current();
 
--- name: RetentionRunList :many
--- The record of retention runs, newest first.
-SELECT r.retention_run_id, r.applied_at, r.txid, r.actor, r.db_user,
-       r.training_runs_removed, r.run_datasets_removed, r.deployments_removed
-FROM retention_runs r
-ORDER BY r.retention_run_id DESC
-LIMIT @max_rows;
-
 -- name: RetentionClock :one
 -- The transaction's start: the moment a dry run counts periods back from,
 -- as RetentionApply counts from its own transaction's start.

@@ -373,7 +373,7 @@ type Querier interface {
 	RetentionBuiltInPeriods(ctx context.Context) (RetentionBuiltInPeriodsRow, error)
 	// Every row retention would remove at @at (retention_candidates, see
 	// db/migrations/20251023002100_retention.sql): its table and key, model and
-	// version, the environment of a deployment ('' for other rows), the moment
+	// version, the environment of a deployment (empty for other rows), the moment
 	// its period counts from, the period, when it expired and the policy that
 	// set the period. `mlreg retention --dry-run`; needs
 	// registry_admin.
@@ -382,10 +382,8 @@ type Querier interface {
 	// as RetentionApply counts from its own transaction's start.
 	RetentionClock(ctx context.Context) (time.Time, error)
 	// The rows of the policy: the registry's default, each environment's and
-	// each model's ('' where a scope names none, or a period defers).
+	// each model's (empty where a scope names none, or a period defers).
 	RetentionPolicyList(ctx context.Context) ([]RetentionPolicyListRow, error)
-	// The record of retention runs, newest first.
-	RetentionRunList(ctx context.Context, maxRows int32) ([]RetentionRun, error)
 	// The record of the retention run this transaction made (RetentionApply).
 	RetentionRunOfTransaction(ctx context.Context) (RetentionRun, error)
 	// Records that a run used a dataset in a role; re-attaching updates the counts.
@@ -396,7 +394,7 @@ type Querier interface {
 	// What `mlreg schedule` needs to know of this connection: the database, the
 	// role the jobs would run as (pg_cron runs a job as whoever scheduled it),
 	// whether that role is a superuser and a member of registry_admin, and the
-	// database pg_cron keeps its jobs in ('' when pg_cron is not loaded: its
+	// database pg_cron keeps its jobs in (empty when pg_cron is not loaded: its
 	// settings exist only then).
 	ScheduleContext(ctx context.Context) (ScheduleContextRow, error)
 	// The SQL each pg_cron job runs, the actor quoted as a literal: one

@@ -115,7 +115,7 @@ type RetentionCandidatesRow struct {
 
 // Every row retention would remove at @at (retention_candidates, see
 // db/migrations/20251023002100_retention.sql): its table and key, model and
-// version, the environment of a deployment (” for other rows), the moment
+// version, the environment of a deployment (empty for other rows), the moment
 // its period counts from, the period, when it expired and the policy that
 // set the period. `mlreg retention --dry-run`; needs
 // registry_admin.
@@ -186,7 +186,7 @@ type RetentionPolicyListRow struct {
 }
 
 // The rows of the policy: the registry's default, each environment's and
-// each model's (” where a scope names none, or a period defers).
+// each model's (empty where a scope names none, or a period defers).
 func (q *Queries) RetentionPolicyList(ctx context.Context) ([]RetentionPolicyListRow, error) {
 	rows, err := q.db.Query(ctx, retentionPolicyList)
 	if err != nil {
@@ -203,44 +203,6 @@ func (q *Queries) RetentionPolicyList(ctx context.Context) ([]RetentionPolicyLis
 			&i.ModelName,
 			&i.KeepInactiveDeployments,
 			&i.KeepTrainingRuns,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const retentionRunList = `-- name: RetentionRunList :many
-SELECT r.retention_run_id, r.applied_at, r.txid, r.actor, r.db_user,
-       r.training_runs_removed, r.run_datasets_removed, r.deployments_removed
-FROM retention_runs r
-ORDER BY r.retention_run_id DESC
-LIMIT $1
-`
-
-// The record of retention runs, newest first.
-func (q *Queries) RetentionRunList(ctx context.Context, maxRows int32) ([]RetentionRun, error) {
-	rows, err := q.db.Query(ctx, retentionRunList, maxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []RetentionRun{}
-	for rows.Next() {
-		var i RetentionRun
-		if err := rows.Scan(
-			&i.RetentionRunID,
-			&i.AppliedAt,
-			&i.Txid,
-			&i.Actor,
-			&i.DbUser,
-			&i.TrainingRunsRemoved,
-			&i.RunDatasetsRemoved,
-			&i.DeploymentsRemoved,
 		); err != nil {
 			return nil, err
 		}

@@ -27,7 +27,7 @@ type ScheduleContextRow struct {
 // What `mlreg schedule` needs to know of this connection: the database, the
 // role the jobs would run as (pg_cron runs a job as whoever scheduled it),
 // whether that role is a superuser and a member of registry_admin, and the
-// database pg_cron keeps its jobs in (” when pg_cron is not loaded: its
+// database pg_cron keeps its jobs in (empty when pg_cron is not loaded: its
 // settings exist only then).
 func (q *Queries) ScheduleContext(ctx context.Context) (ScheduleContextRow, error) {
 	row := q.db.QueryRow(ctx, scheduleContext)
