@@ -178,22 +178,29 @@ func TestRetentionRefusedRunsChangeNothing(t *testing.T) {
 }
 
 // waitForLockWait waits until a session of the database waits for a lock
-// while running a query containing text.
-func waitForLockWait(t *testing.T, pool *pgxpool.Pool, text string) {
+// while running a query containing text, or until done delivers (the
+// session finished without waiting: its result is returned).
+func waitForLockWait(t *testing.T, pool *pgxpool.Pool, text string, done <-chan error) (finished bool, err error) {
 	t.Helper()
 	deadline := time.Now().Add(4 * time.Second)
 	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			return true, err
+		default:
+		}
 		var waiting bool
 		if err := pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
 			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%')`, text).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
 		if waiting {
-			return
+			return false, nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("no session waited for a lock running %q", text)
+	return false, nil
 }
 
 // TestRetentionUnderConcurrentChanges: what protects a row and changes while
@@ -253,11 +260,14 @@ func TestRetentionUnderConcurrentChanges(t *testing.T) {
 				_, err := retention.Apply(ctx, pool, "concurrent")
 				done <- err
 			}()
-			waitForLockWait(t, pool, "retention_apply")
-			if err := tx.Commit(ctx); err != nil {
-				t.Fatal(err)
+			finished, err := waitForLockWait(t, pool, "retention_apply", done)
+			if cerr := tx.Commit(ctx); cerr != nil {
+				t.Fatal(cerr)
 			}
-			if err := <-done; err != nil {
+			if !finished {
+				err = <-done
+			}
+			if err != nil {
 				t.Fatalf("retention: %v", err)
 			}
 			if !c.kept() {
