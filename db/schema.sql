@@ -995,6 +995,28 @@ COMMENT ON FUNCTION public.registry_admin_or_owner(rel regclass) IS 'Whether the
 
 
 --
+-- Name: registry_cron_database(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.registry_cron_database() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT a.datname::text FROM pg_catalog.pg_stat_activity a
+    WHERE a.application_name = 'pg_cron scheduler' AND a.usesysid = 10 AND a.datname IS NOT NULL
+    ORDER BY a.backend_start
+    LIMIT 1
+$$;
+
+
+--
+-- Name: FUNCTION registry_cron_database(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.registry_cron_database() IS 'The database pg_cron keeps its jobs in, NULL when pg_cron does not run';
+
+
+--
 -- Name: registry_index_usage(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3949,4 +3971,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20251023001800'),
     ('20251023001900'),
     ('20251023002100'),
-    ('20251023002200');
+    ('20251023002200'),
+    ('20251023002300');

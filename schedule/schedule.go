@@ -55,8 +55,8 @@ const (
 // of type name, which PostgreSQL cuts at 63 bytes without a word.
 const maxJobName = 63
 
-// ErrNoPgCron says the server does not run pg_cron.
-var ErrNoPgCron = errors.New("pg_cron is not loaded on this server (shared_preload_libraries lacks pg_cron): " +
+// ErrNoPgCron says the server does not run pg_cron (see registry_cron_database).
+var ErrNoPgCron = errors.New("pg_cron does not run on this server (no pg_cron scheduler in pg_stat_activity; is pg_cron in shared_preload_libraries?): " +
 	"schedule `mlreg audit seal` and `mlreg retention` with cron or a systemd timer instead (docs/operations.md, Scheduling)")
 
 // Registry is the registry's side: what ScheduleContext says of the
@@ -242,10 +242,16 @@ func Remove(ctx context.Context, reg Registry, cronDB registry.DB) ([]string, er
 func requireUsable(ctx context.Context, reg Registry, cronDB registrydb.DBTX) error {
 	var version *string
 	var usage, inOther bool
+	// Looking up a function of the cron schema without USAGE on it raises,
+	// hence the CASE.
 	err := cronDB.QueryRow(ctx, `
-		SELECT (SELECT e.extversion FROM pg_extension e WHERE e.extname = 'pg_cron'),
-		       COALESCE((SELECT has_schema_privilege(n.oid, 'USAGE') FROM pg_namespace n WHERE n.nspname = 'cron'), false),
-		       COALESCE(has_function_privilege(to_regprocedure('cron.schedule_in_database(text,text,text,text,text,boolean)'), 'EXECUTE'), false)
+		WITH cron AS (
+		    SELECT COALESCE((SELECT has_schema_privilege(n.oid, 'USAGE') FROM pg_namespace n WHERE n.nspname = 'cron'), false) AS usage)
+		SELECT (SELECT e.extversion FROM pg_extension e WHERE e.extname = 'pg_cron'), cron.usage,
+		       CASE WHEN cron.usage THEN COALESCE(has_function_privilege(
+		           to_regprocedure('cron.schedule_in_database(text,text,text,text,text,boolean)'), 'EXECUTE'), false)
+		       ELSE false END
+		FROM cron
 	`).Scan(&version, &usage, &inOther)
 	if err != nil {
 		return err

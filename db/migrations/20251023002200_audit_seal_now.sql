@@ -76,5 +76,28 @@ COMMENT ON FUNCTION audit_seal_now(INTERVAL, INTEGER) IS 'mlreg audit seal in on
 REVOKE EXECUTE ON FUNCTION audit_seal_now(INTERVAL, INTEGER) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_seal_now(INTERVAL, INTEGER) TO registry_admin;
 
+-- The database pg_cron keeps its jobs in (cron.database_name), NULL when
+-- pg_cron does not run on the server: `mlreg schedule` schedules there. The
+-- setting itself is for superusers only; the scheduler's session, in that
+-- database, is in pg_stat_activity for every role to see (database and
+-- application name): pg_cron's launcher names itself 'pg_cron scheduler' and
+-- connects as the bootstrap superuser (oid 10), which no client session
+-- that merely takes the name can be unless it is a superuser's.
+CREATE FUNCTION registry_cron_database() RETURNS TEXT
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, public, pg_temp
+    AS $$
+    SELECT a.datname::text FROM pg_catalog.pg_stat_activity a
+    WHERE a.application_name = 'pg_cron scheduler' AND a.usesysid = 10 AND a.datname IS NOT NULL
+    ORDER BY a.backend_start
+    LIMIT 1
+$$;
+
+COMMENT ON FUNCTION registry_cron_database() IS 'The database pg_cron keeps its jobs in, NULL when pg_cron does not run';
+
+REVOKE EXECUTE ON FUNCTION registry_cron_database() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION registry_cron_database() TO registry_reader;
+
 -- migrate:down
+DROP FUNCTION registry_cron_database();
 DROP FUNCTION audit_seal_now(INTERVAL, INTEGER);

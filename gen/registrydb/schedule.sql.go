@@ -13,7 +13,7 @@ const scheduleContext = `-- name: ScheduleContext :one
 SELECT current_database()::text AS database_name, current_user::text AS role_name,
        (current_setting('is_superuser') = 'on')::boolean AS is_superuser,
        pg_has_role(current_user, 'registry_admin', 'USAGE')::boolean AS is_registry_admin,
-       COALESCE(current_setting('cron.database_name', true), '')::text AS cron_database
+       COALESCE(registry_cron_database(), '')::text AS cron_database
 `
 
 type ScheduleContextRow struct {
