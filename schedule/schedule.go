@@ -238,21 +238,33 @@ func Remove(ctx context.Context, reg Registry, cronDB registry.DB) ([]string, er
 
 // requireUsable checks, on the cron database, that pg_cron's extension is
 // there in a version with schedule_in_database (1.4) and that the role may
-// use it, saying what a superuser must do otherwise.
+// use it: USAGE on its schema, EXECUTE on the functions scheduling needs
+// (cron.schedule where the registry is pg_cron's database,
+// cron.schedule_in_database elsewhere, and cron.unschedule). pg_cron grants
+// cron.schedule and cron.unschedule to PUBLIC, unless it was created in a
+// database where the registry's migrations revoked EXECUTE from PUBLIC on
+// the migrator's later functions; a superuser grants schedule_in_database.
+// The error says what a superuser must run.
 func requireUsable(ctx context.Context, reg Registry, cronDB registrydb.DBTX) error {
+	schedule := "cron.schedule(text,text,text)"
+	if !reg.SameDatabase() {
+		schedule = "cron.schedule_in_database(text,text,text,text,text,boolean)"
+	}
 	var version *string
-	var usage, inOther bool
+	var usage bool
+	var missing []string
 	// Looking up a function of the cron schema without USAGE on it raises,
 	// hence the CASE.
 	err := cronDB.QueryRow(ctx, `
 		WITH cron AS (
 		    SELECT COALESCE((SELECT has_schema_privilege(n.oid, 'USAGE') FROM pg_namespace n WHERE n.nspname = 'cron'), false) AS usage)
 		SELECT (SELECT e.extversion FROM pg_extension e WHERE e.extname = 'pg_cron'), cron.usage,
-		       CASE WHEN cron.usage THEN COALESCE(has_function_privilege(
-		           to_regprocedure('cron.schedule_in_database(text,text,text,text,text,boolean)'), 'EXECUTE'), false)
-		       ELSE false END
+		       CASE WHEN cron.usage THEN ARRAY(
+		           SELECT f FROM unnest($1::text[]) AS f
+		           WHERE NOT COALESCE(has_function_privilege(to_regprocedure(f), 'EXECUTE'), false))
+		       END
 		FROM cron
-	`).Scan(&version, &usage, &inOther)
+	`, []string{schedule, "cron.unschedule(bigint)"}).Scan(&version, &usage, &missing)
 	if err != nil {
 		return err
 	}
@@ -262,14 +274,14 @@ func requireUsable(ctx context.Context, reg Registry, cronDB registrydb.DBTX) er
 	if !atLeast(*version, 1, 4) {
 		return fmt.Errorf("pg_cron %s in database %s: mlreg schedule needs 1.4 or later (ALTER EXTENSION pg_cron UPDATE)", *version, reg.CronDatabase)
 	}
+	role := pgx.Identifier{reg.Role}.Sanitize()
 	if !usage {
 		return fmt.Errorf("role %s may not use pg_cron: a superuser runs GRANT USAGE ON SCHEMA cron TO %s in database %s",
-			reg.Role, pgx.Identifier{reg.Role}.Sanitize(), reg.CronDatabase)
+			reg.Role, role, reg.CronDatabase)
 	}
-	if !reg.SameDatabase() && !inOther {
-		return fmt.Errorf("pg_cron keeps its jobs in database %s, not the registry's %s: role %s needs, from a superuser there, "+
-			"GRANT EXECUTE ON FUNCTION cron.schedule_in_database(text, text, text, text, text, boolean) TO %s",
-			reg.CronDatabase, reg.Database, reg.Role, pgx.Identifier{reg.Role}.Sanitize())
+	if len(missing) > 0 {
+		return fmt.Errorf("role %s may not call %s: a superuser runs GRANT EXECUTE ON FUNCTION %s TO %s in database %s",
+			reg.Role, strings.Join(missing, " and "), strings.Join(missing, ", "), role, reg.CronDatabase)
 	}
 	return nil
 }

@@ -38,23 +38,37 @@ func withUser(t *testing.T, raw, user string) string {
 	return u.String()
 }
 
-// TestScheduleOnPgCron: on a throwaway cluster that preloads pg_cron (its
-// jobs kept in database postgres, the registry in its own database), a
+// TestScheduleOnPgCron: on a throwaway cluster that preloads pg_cron, a
 // login role in registry_admin with USAGE on pg_cron installs the seal and
 // retention jobs, sees them listed, sees each run once as itself (a seal
 // and a retention run recorded under its actor and login, the expired run
 // removed, the trail verifying), reinstalls them in place and removes them.
 // A superuser, a role without USAGE on cron and a role outside
-// registry_admin are refused, each saying what to do.
+// registry_admin are refused, each saying what to do. Twice: with pg_cron's
+// jobs kept in database postgres (its default) and the registry in its own
+// (the jobs scheduled there with cron.schedule_in_database), and with the
+// registry in pg_cron's database (cron.schedule).
 //
-// pg_cron 1.4 (Debian bookworm's) schedules by the minute, so the test waits
-// for the next minute to begin: up to a minute and a half.
+// pg_cron 1.4 (Debian bookworm's) schedules by the minute, so each waits for
+// the next minute to begin: up to a minute and a half, the two at once.
 func TestScheduleOnPgCron(t *testing.T) {
 	t.Parallel()
+	for _, c := range []struct{ name, cronDatabase, registryDatabase string }{
+		{"registry apart from pg_cron", "postgres", "registry"},
+		{"registry in pg_cron's database", "registry", "registry"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			scheduleOnPgCron(t, c.cronDatabase, c.registryDatabase)
+		})
+	}
+}
+
+func scheduleOnPgCron(t *testing.T, cronDatabase, registryDatabase string) {
 	ctx := context.Background()
 	srv, err := pgserver.StartCluster(ctx, pgserver.ClusterOptions{Settings: map[string]string{
 		"shared_preload_libraries": "pg_cron",
-		"cron.database_name":       "postgres",
+		"cron.database_name":       cronDatabase,
 		// Jobs connect over TCP, where the cluster listens.
 		"cron.host": "127.0.0.1",
 	}})
@@ -67,7 +81,18 @@ func TestScheduleOnPgCron(t *testing.T) {
 			t.Errorf("stopping the cluster: %v", err)
 		}
 	})
-	admin, err := pgx.Connect(ctx, srv.URL)
+	registryURL, err := srv.DatabaseURL(registryDatabase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := mlreg(t, "--database-url", registryURL, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate up: %s", errOut)
+	}
+	cronURL, err := srv.DatabaseURL(cronDatabase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := pgx.Connect(ctx, cronURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,13 +109,6 @@ func TestScheduleOnPgCron(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("pg_cron %s", cronVersion)
-	registryURL, err := srv.DatabaseURL("registry")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code, _, errOut := mlreg(t, "--database-url", registryURL, "migrate", "up"); code != 0 {
-		t.Fatalf("migrate up: %s", errOut)
-	}
 	if code, _, errOut := mlreg(t, "--database-url", registryURL, "seed"); code != 0 {
 		t.Fatalf("seed: %s", errOut)
 	}
@@ -103,12 +121,23 @@ func TestScheduleOnPgCron(t *testing.T) {
 	must(admin, `CREATE ROLE scheduler LOGIN IN ROLE registry_admin;
 		CREATE ROLE ungranted LOGIN IN ROLE registry_admin;
 		CREATE ROLE outsider LOGIN IN ROLE registry_writer;
-		GRANT USAGE ON SCHEMA cron TO scheduler, outsider;
-		GRANT EXECUTE ON FUNCTION cron.schedule_in_database(text, text, text, text, text, boolean) TO scheduler, outsider`)
+		GRANT USAGE ON SCHEMA cron TO scheduler, outsider`)
+	// What the refusal of the scheduler says a superuser must grant.
+	code, _, errOut := mlreg(t, "--database-url", withUser(t, registryURL, "scheduler"), "schedule", "install")
+	grant := "GRANT EXECUTE ON FUNCTION cron.schedule_in_database(text,text,text,text,text,boolean) TO "
+	if cronDatabase == registryDatabase {
+		// pg_cron created after the registry's migrations: their default
+		// privileges keep its functions from PUBLIC.
+		grant = "GRANT EXECUTE ON FUNCTION cron.schedule(text,text,text), cron.unschedule(bigint) TO "
+	}
+	if code != 2 || !strings.Contains(errOut, grant+`"scheduler" in database `+cronDatabase) {
+		t.Fatalf("schedule install before the grant: exit %d, %q", code, errOut)
+	}
+	must(admin, grant+"scheduler, outsider")
 
 	for _, c := range []struct{ user, want string }{
 		{"postgres", "is a superuser"},
-		{"ungranted", `GRANT USAGE ON SCHEMA cron TO "ungranted" in database postgres`},
+		{"ungranted", `GRANT USAGE ON SCHEMA cron TO "ungranted" in database ` + cronDatabase},
 		{"outsider", "not a member of registry_admin"},
 	} {
 		code, _, errOut := mlreg(t, "--database-url", withUser(t, registryURL, c.user), "schedule", "install")
@@ -212,7 +241,7 @@ func TestScheduleOnPgCron(t *testing.T) {
 		t.Fatalf("schedule remove: exit %d\n%s", code, out)
 	}
 	code, out, _ = mlreg(t, "--database-url", scheduler, "schedule", "list")
-	if code != 0 || !strings.Contains(out, "no jobs of database registry") {
+	if code != 0 || !strings.Contains(out, "no jobs of database "+registryDatabase) {
 		t.Errorf("schedule list after remove: exit %d\n%s", code, out)
 	}
 	if err := admin.QueryRow(ctx, "SELECT count(*) FROM cron.job").Scan(&jobs); err != nil || jobs != 0 {
