@@ -344,3 +344,38 @@ func TestAuditSealNow(t *testing.T) {
 		t.Errorf("seal recorded by %q, %v", sealer, err)
 	}
 }
+
+// retentionCheckCases break the retention tables' CHECK constraints with an
+// INSERT (the fixture has no rows of theirs), then satisfy them with
+// another; TestEveryCheckConstraintHasACase counts them with checkCases.
+var retentionCheckCases = []struct{ table, constraint, bad, good string }{
+	{"retention_policies", "retention_policy_scope",
+		"INSERT INTO retention_policies (scope, environment_id, keep_inactive_deployments, keep_training_runs) VALUES ('environment', 1, '1 year', '1 year')",
+		"INSERT INTO retention_policies (scope, environment_id, keep_inactive_deployments) VALUES ('environment', 1, '1 year')"},
+	{"retention_policies", "retention_period_at_least_a_day",
+		"INSERT INTO retention_policies (scope, keep_training_runs) VALUES ('default', '12 hours')",
+		"INSERT INTO retention_policies (scope, keep_training_runs) VALUES ('default', '1 day')"},
+	{"retention_run_models", "valid_retention_table",
+		`WITH r AS (INSERT INTO retention_runs (training_runs_removed, run_datasets_removed, deployments_removed) VALUES (0, 0, 1) RETURNING retention_run_id)
+		 INSERT INTO retention_run_models (retention_run_id, model_id, model_name, table_name, rows_removed) SELECT retention_run_id, gen_random_uuid(), 'm', 'models', 1 FROM r`,
+		`WITH r AS (INSERT INTO retention_runs (training_runs_removed, run_datasets_removed, deployments_removed) VALUES (0, 0, 1) RETURNING retention_run_id)
+		 INSERT INTO retention_run_models (retention_run_id, model_id, model_name, table_name, rows_removed) SELECT retention_run_id, gen_random_uuid(), 'm', 'deployments', 1 FROM r`},
+}
+
+// TestRetentionCheckConstraints shows each CHECK constraint of the
+// retention tables rejecting a bad row (SQLSTATE 23514, naming it) and
+// accepting a good one.
+func TestRetentionCheckConstraints(t *testing.T) {
+	t.Parallel()
+	pool, _, _ := newFixture(t)
+	for _, c := range retentionCheckCases {
+		t.Run(c.table+"/"+c.constraint, func(t *testing.T) {
+			if code, name := pgCode(inRolledBackTx(pool, c.bad)); code != "23514" || name != c.constraint {
+				t.Errorf("%s: want check violation of %s, got %s %s", c.bad, c.constraint, code, name)
+			}
+			if err := inRolledBackTx(pool, c.good); err != nil {
+				t.Errorf("%s: want accepted, got %v", c.good, err)
+			}
+		})
+	}
+}

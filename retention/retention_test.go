@@ -385,7 +385,7 @@ func TestRetentionPolicyRows(t *testing.T) {
 	w := newWorld(t)
 	m := w.model("retention-policy-rows")
 	refused := map[string]string{
-		"a run period for an environment": `INSERT INTO retention_policies (scope, environment_id, keep_inactive_deployments, keep_training_runs) VALUES ('environment', 1, '1 year', '1 year')`,
+		"a run period for an environment":      `INSERT INTO retention_policies (scope, environment_id, keep_inactive_deployments, keep_training_runs) VALUES ('environment', 1, '1 year', '1 year')`,
 		"an environment rule without a period": `INSERT INTO retention_policies (scope, environment_id) VALUES ('environment', 1)`,
 		"a model rule without a period":        fmt.Sprintf(`INSERT INTO retention_policies (scope, model_id) VALUES ('model', '%s')`, m),
 		"a period of zero":                     fmt.Sprintf(`INSERT INTO retention_policies (scope, model_id, keep_training_runs) VALUES ('model', '%s', '0')`, m),
