@@ -66,8 +66,8 @@ func retentionRecord(t *testing.T, pool *pgxpool.Pool) string {
 // runs but retention_apply, and the record is append-only even for its
 // owner. The admin's run is audited under its actor and its own login.
 //
-// Old code (seen failing): with EXECUTE left to PUBLIC, the writer's run
-// removed the expired run.
+// Old code (seen failing): with EXECUTE granted to PUBLIC, the writer's
+// retention_apply ran (want 42501, got none).
 func TestRetentionPrivileges(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

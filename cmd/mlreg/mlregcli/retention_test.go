@@ -120,9 +120,10 @@ func TestRetentionCommand(t *testing.T) {
 // DELETEs are retired, the record of retention runs still says, for a
 // moment before, that retention removed rows of the model then.
 //
-// Old code (seen failing): the report at the moment listed the removed run
-// and deployment as any deleted row, with nothing saying retention removed
-// them, and said nothing of a run whose DELETEs were retired.
+// Old code (seen failing): without the match to the record, the removed
+// run came back as any deleted row, unmarked; without the record's query,
+// the report listed no retention run since the moment, in the trail or
+// retired, and the text said nothing of them.
 func TestLineageAtShowsRetention(t *testing.T) {
 	url := seeded(t)
 	expire(t, url)
