@@ -590,7 +590,7 @@ func TestAttackFunctionPrivileges(t *testing.T) {
 		t.Errorf("%s: search_path not pinned to pg_catalog, public, pg_temp", fn)
 	}
 	for _, fn := range catalogQuery(t, pool, `SELECT p.oid::regprocedure || ' owned by ' || r.rolname FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
-		WHERE `+ours+` AND p.prosecdef AND (r.rolcanlogin OR r.rolsuper OR r.rolname NOT IN ('registry_audit_owner', 'registry_rules_owner')) ORDER BY 1`) {
+		WHERE `+ours+` AND p.prosecdef AND (r.rolcanlogin OR r.rolsuper OR r.rolname NOT IN ('registry_audit_owner', 'registry_rules_owner', 'registry_retention_owner')) ORDER BY 1`) {
 		t.Errorf("SECURITY DEFINER %s: want a NOLOGIN owner role of the registry", fn)
 	}
 	publicOK := map[string]bool{

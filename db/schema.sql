@@ -318,6 +318,65 @@ $$;
 
 
 --
+-- Name: audit_seal_now(interval, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_seal_now(p_wait interval, p_partition_months integer) RETURNS TABLE(sealed bigint, head_id bigint, head_hash text, partitions_added integer)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+DECLARE
+    v_horizon BIGINT;
+    v_xmax BIGINT;
+    v_deadline TIMESTAMP WITH TIME ZONE;
+    v_sealed BIGINT;
+    v_head_id BIGINT;
+    v_head_hash TEXT;
+    v_added INTEGER := 0;
+BEGIN
+    IF p_wait IS NULL OR p_wait <= INTERVAL '0' OR p_wait > INTERVAL '1 hour'
+       OR p_partition_months IS NULL OR p_partition_months < 1 OR p_partition_months > 24 THEN
+        RAISE EXCEPTION 'audit_seal_now(%, %): give a wait of up to an hour and 1 to 24 months of partitions', p_wait, p_partition_months
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'audit_seal_now needs a READ COMMITTED transaction, not %: the seal must read rows committed while it waited',
+            current_setting('transaction_isolation')
+            USING ERRCODE = 'invalid_transaction_state';
+    END IF;
+    v_horizon := COALESCE(pg_sequence_last_value('public.audit_log_audit_id_seq'::regclass), 0);
+    v_xmax := pg_current_xact_id()::text::bigint;
+    v_deadline := clock_timestamp() + p_wait;
+    LOOP
+        PERFORM pg_stat_clear_snapshot();
+        EXIT WHEN public.audit_transactions_finished_before(v_xmax);
+        IF clock_timestamp() >= v_deadline THEN
+            RAISE EXCEPTION 'audit seal: transactions older than the seal horizon still run after %; seal again later', p_wait
+                USING ERRCODE = 'lock_not_available';
+        END IF;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    SELECT s.sealed, s.head_id, s.head_hash INTO v_sealed, v_head_id, v_head_hash
+      FROM public.audit_seal(v_horizon) s;
+    BEGIN
+        v_added := public.audit_log_add_partitions(now(), p_partition_months);
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE WARNING 'audit seal: audit_log partitions not added (%); the next seal tries again', SQLERRM;
+    END;
+    RETURN QUERY SELECT v_sealed, COALESCE(v_head_id, 0::bigint), v_head_hash, v_added;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION audit_seal_now(p_wait interval, p_partition_months integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.audit_seal_now(p_wait interval, p_partition_months integer) IS 'mlreg audit seal in one call: waits for older transactions, seals, adds partitions (for pg_cron)';
+
+
+--
 -- Name: audit_trail_status(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -428,7 +487,7 @@ CREATE FUNCTION public.audited_tables() RETURNS text[]
     AS $$
     SELECT ARRAY['teams', 'users', 'environments', 'models', 'model_versions', 'datasets',
         'experiments', 'training_runs', 'run_datasets', 'deployments', 'approvals', 'tags',
-        'model_tags', 'dataset_tags', 'model_aliases']
+        'model_tags', 'dataset_tags', 'model_aliases', 'retention_policies']
 $$;
 
 
@@ -909,6 +968,21 @@ $$;
 
 
 --
+-- Name: refuse_retention_record_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.refuse_retention_record_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'the record of retention runs is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+
+
+--
 -- Name: registry_admin_or_owner(regclass); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -926,6 +1000,28 @@ $$;
 --
 
 COMMENT ON FUNCTION public.registry_admin_or_owner(rel regclass) IS 'Whether the current role is registry_admin or owns the table: who may lower governance';
+
+
+--
+-- Name: registry_cron_database(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.registry_cron_database() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT a.datname::text FROM pg_catalog.pg_stat_activity a
+    WHERE a.application_name = 'pg_cron scheduler' AND a.usesysid = 10 AND a.datname IS NOT NULL
+    ORDER BY a.backend_start
+    LIMIT 1
+$$;
+
+
+--
+-- Name: FUNCTION registry_cron_database(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.registry_cron_database() IS 'The database pg_cron keeps its jobs in, NULL when pg_cron does not run';
 
 
 --
@@ -1081,6 +1177,200 @@ BEGIN
       FROM public.model_aliases_alias_id_seq s WHERE s.last_value < p_alias_id OR NOT s.is_called;
 END;
 $$;
+
+
+--
+-- Name: retention_apply(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.retention_apply() RETURNS TABLE(table_name text, row_key jsonb, model_id uuid, model_name text, version_id uuid, semver text, environment_name text, born_at timestamp with time zone, ended_at timestamp with time zone, kept_since timestamp with time zone, keep interval, policy text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+DECLARE
+    v_versions UUID[];
+    v_runs UUID[];
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'retention_apply needs a READ COMMITTED transaction, not %: it locks what protects a row, then reads again',
+            current_setting('transaction_isolation')
+            USING ERRCODE = 'invalid_transaction_state';
+    END IF;
+    PERFORM set_config('lock_timeout', '5s', true);
+    -- One retention run at a time.
+    PERFORM pg_advisory_xact_lock(hashtextextended('retention_apply', 0));
+
+    SELECT COALESCE(array_agg(x.version_id), '{}') INTO v_versions FROM (
+        SELECT v.version_id FROM public.model_versions v
+         WHERE v.version_id IN (SELECT c.version_id FROM public.retention_candidates(now()) c
+                                 WHERE c.table_name = 'training_runs')
+         ORDER BY v.version_id
+           FOR UPDATE) x;
+    SELECT COALESCE(array_agg(x.run_id), '{}') INTO v_runs FROM (
+        SELECT r.run_id FROM public.training_runs r
+         WHERE r.run_id IN (SELECT (c.row_key ->> 'run_id')::uuid FROM public.retention_candidates(now()) c
+                             WHERE c.table_name = 'training_runs' AND c.version_id = ANY (v_versions))
+         ORDER BY r.run_id
+           FOR UPDATE) x;
+
+    RETURN QUERY
+    WITH candidates AS MATERIALIZED (
+        SELECT c.* FROM public.retention_candidates(now()) c
+        WHERE c.table_name = 'deployments' OR (c.row_key ->> 'run_id')::uuid = ANY (v_runs)
+    ),
+    removed_links AS (
+        DELETE FROM public.run_datasets rd USING candidates c
+        WHERE c.table_name = 'run_datasets'
+          AND rd.run_id = (c.row_key ->> 'run_id')::uuid
+          AND rd.dataset_id = (c.row_key ->> 'dataset_id')::uuid
+          AND rd.dataset_role = c.row_key ->> 'dataset_role'
+        RETURNING c.*
+    ),
+    removed_runs AS (
+        DELETE FROM public.training_runs r USING candidates c
+        WHERE c.table_name = 'training_runs' AND r.run_id = (c.row_key ->> 'run_id')::uuid
+        RETURNING c.*
+    ),
+    removed_deployments AS (
+        DELETE FROM public.deployments d USING candidates c
+        WHERE c.table_name = 'deployments' AND d.deployment_id = (c.row_key ->> 'deployment_id')::uuid
+          AND d.status IN ('inactive', 'failed')
+          AND COALESCE(d.undeployed_at, d.deployed_at) = c.kept_since
+        RETURNING c.*
+    ),
+    removed AS (
+        SELECT * FROM removed_links
+        UNION ALL SELECT * FROM removed_runs
+        UNION ALL SELECT * FROM removed_deployments
+    ),
+    run_record AS (
+        INSERT INTO public.retention_runs (training_runs_removed, run_datasets_removed, deployments_removed)
+        SELECT count(*) FILTER (WHERE r.table_name = 'training_runs'),
+               count(*) FILTER (WHERE r.table_name = 'run_datasets'),
+               count(*) FILTER (WHERE r.table_name = 'deployments')
+        FROM removed r
+        RETURNING retention_run_id
+    ),
+    model_records AS (
+        INSERT INTO public.retention_run_models (retention_run_id, model_id, model_name, table_name, rows_removed,
+                                                 first_born_at, last_ended_at)
+        SELECT (SELECT rr.retention_run_id FROM run_record rr), r.model_id, r.model_name, r.table_name, count(*),
+               min(r.born_at),
+               CASE WHEN r.table_name = 'deployments' AND bool_and(r.ended_at IS NOT NULL) THEN max(r.ended_at) END
+        FROM removed r
+        GROUP BY r.model_id, r.model_name, r.table_name
+    )
+    SELECT r.* FROM removed r
+    ORDER BY 1, 4, 6, 10, 2;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION retention_apply(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.retention_apply() IS 'Removes what retention_candidates(now()) lists, records the run, returns the rows removed';
+
+
+--
+-- Name: retention_built_in_periods(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.retention_built_in_periods() RETURNS TABLE(keep_inactive_deployments interval, keep_training_runs interval)
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$ SELECT INTERVAL '2 years', INTERVAL '1 year' $$;
+
+
+--
+-- Name: FUNCTION retention_built_in_periods(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.retention_built_in_periods() IS 'The exercise''s retention periods (Part 8.2), used where no policy row sets one';
+
+
+--
+-- Name: retention_candidates(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.retention_candidates(p_now timestamp with time zone) RETURNS TABLE(table_name text, row_key jsonb, model_id uuid, model_name text, version_id uuid, semver text, environment_name text, born_at timestamp with time zone, ended_at timestamp with time zone, kept_since timestamp with time zone, keep interval, policy text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+WITH default_policy AS (
+    SELECT COALESCE(p.keep_inactive_deployments, b.keep_inactive_deployments) AS keep_inactive_deployments,
+           CASE WHEN p.keep_inactive_deployments IS NOT NULL THEN 'default' ELSE 'built-in' END AS deployments_policy,
+           COALESCE(p.keep_training_runs, b.keep_training_runs) AS keep_training_runs,
+           CASE WHEN p.keep_training_runs IS NOT NULL THEN 'default' ELSE 'built-in' END AS runs_policy
+    FROM public.retention_built_in_periods() b
+    LEFT JOIN public.retention_policies p ON p.scope = 'default'
+),
+deployment_ages AS (
+    SELECT d.deployment_id, m.model_id, m.model_name, v.version_id, v.semver, e.environment_name,
+           d.deployed_at AS born_at, d.undeployed_at AS ended_at,
+           COALESCE(d.undeployed_at, d.deployed_at) AS kept_since,
+           COALESCE(mp.keep_inactive_deployments, ep.keep_inactive_deployments, dp.keep_inactive_deployments) AS keep,
+           CASE WHEN mp.keep_inactive_deployments IS NOT NULL THEN 'model ' || m.model_name
+                WHEN ep.keep_inactive_deployments IS NOT NULL THEN 'environment ' || e.environment_name
+                ELSE dp.deployments_policy END AS policy
+    FROM public.deployments d
+    JOIN public.model_versions v ON v.version_id = d.version_id
+    JOIN public.models m ON m.model_id = v.model_id
+    JOIN public.environments e ON e.environment_id = d.environment_id
+    CROSS JOIN default_policy dp
+    LEFT JOIN public.retention_policies mp ON mp.scope = 'model' AND mp.model_id = m.model_id
+    LEFT JOIN public.retention_policies ep ON ep.scope = 'environment' AND ep.environment_id = d.environment_id
+    WHERE d.status IN ('inactive', 'failed')
+),
+run_ages AS (
+    SELECT r.run_id, m.model_id, m.model_name, v.version_id, v.semver,
+           r.created_at AS born_at, r.completed_at AS ended_at,
+           GREATEST(r.created_at, r.completed_at) AS kept_since,
+           COALESCE(mp.keep_training_runs, dp.keep_training_runs) AS keep,
+           CASE WHEN mp.keep_training_runs IS NOT NULL THEN 'model ' || m.model_name ELSE dp.runs_policy END AS policy
+    FROM public.training_runs r
+    JOIN public.model_versions v ON v.version_id = r.version_id
+    JOIN public.models m ON m.model_id = v.model_id
+    CROSS JOIN default_policy dp
+    LEFT JOIN public.retention_policies mp ON mp.scope = 'model' AND mp.model_id = m.model_id
+    WHERE r.status IN ('succeeded', 'failed', 'cancelled', 'timeout')
+      AND v.status IN ('deprecated', 'archived')
+      AND NOT EXISTS (SELECT 1 FROM public.model_aliases a
+                       WHERE a.version_id = v.version_id AND upper_inf(a.valid_during))
+      AND NOT EXISTS (SELECT 1 FROM public.deployments d
+                       WHERE d.version_id = v.version_id AND d.status IN ('active', 'degraded'))
+),
+expired_deployments AS (
+    SELECT * FROM deployment_ages x
+    WHERE x.kept_since < ((p_now AT TIME ZONE 'UTC') - x.keep) AT TIME ZONE 'UTC'
+),
+expired_runs AS (
+    SELECT * FROM run_ages x
+    WHERE x.kept_since < ((p_now AT TIME ZONE 'UTC') - x.keep) AT TIME ZONE 'UTC'
+)
+SELECT 'deployments'::text, jsonb_build_object('deployment_id', x.deployment_id), x.model_id, x.model_name,
+       x.version_id, x.semver, x.environment_name, x.born_at, x.ended_at, x.kept_since, x.keep, x.policy
+FROM expired_deployments x
+UNION ALL
+SELECT 'training_runs'::text, jsonb_build_object('run_id', x.run_id), x.model_id, x.model_name,
+       x.version_id, x.semver, NULL::text, x.born_at, x.ended_at, x.kept_since, x.keep, x.policy
+FROM expired_runs x
+UNION ALL
+SELECT 'run_datasets'::text, jsonb_build_object('run_id', rd.run_id, 'dataset_id', rd.dataset_id, 'dataset_role', rd.dataset_role),
+       x.model_id, x.model_name, x.version_id, x.semver, NULL::text, x.born_at, x.ended_at, x.kept_since, x.keep, x.policy
+FROM expired_runs x
+JOIN public.run_datasets rd ON rd.run_id = x.run_id
+ORDER BY 1, 4, 6, 10, 2
+$$;
+
+
+--
+-- Name: FUNCTION retention_candidates(p_now timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.retention_candidates(p_now timestamp with time zone) IS 'Every row retention would remove at the moment given, with the period and policy that expire it';
 
 
 --
@@ -1735,6 +2025,131 @@ COMMENT ON COLUMN public.models.created_by_user_id IS 'The users row created_by 
 
 
 --
+-- Name: retention_policies; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.retention_policies (
+    policy_id bigint NOT NULL,
+    scope text NOT NULL,
+    environment_id integer,
+    model_id uuid,
+    keep_inactive_deployments interval,
+    keep_training_runs interval,
+    CONSTRAINT retention_period_at_least_a_day CHECK (((keep_inactive_deployments >= '1 day'::interval) AND (keep_training_runs >= '1 day'::interval))),
+    CONSTRAINT retention_policy_scope CHECK ((((scope = 'default'::text) AND (environment_id IS NULL) AND (model_id IS NULL) AND ((keep_inactive_deployments IS NOT NULL) OR (keep_training_runs IS NOT NULL))) OR ((scope = 'environment'::text) AND (environment_id IS NOT NULL) AND (model_id IS NULL) AND (keep_inactive_deployments IS NOT NULL) AND (keep_training_runs IS NULL)) OR ((scope = 'model'::text) AND (model_id IS NOT NULL) AND (environment_id IS NULL) AND ((keep_inactive_deployments IS NOT NULL) OR (keep_training_runs IS NOT NULL)))))
+);
+
+
+--
+-- Name: TABLE retention_policies; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.retention_policies IS 'Retention periods of the registry (scope default), an environment or a model, over the built-in ones';
+
+
+--
+-- Name: COLUMN retention_policies.keep_inactive_deployments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.retention_policies.keep_inactive_deployments IS 'Keep an inactive or failed deployment this long after it was undeployed (deployed, if never undeployed); NULL defers';
+
+
+--
+-- Name: COLUMN retention_policies.keep_training_runs; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.retention_policies.keep_training_runs IS 'Keep a finished run of a retired version this long after it completed and was recorded; NULL defers';
+
+
+--
+-- Name: retention_policies_policy_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.retention_policies ALTER COLUMN policy_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.retention_policies_policy_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: retention_run_models; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.retention_run_models (
+    retention_run_id bigint NOT NULL,
+    model_id uuid NOT NULL,
+    model_name text NOT NULL,
+    table_name text NOT NULL,
+    rows_removed bigint NOT NULL,
+    first_born_at timestamp with time zone,
+    last_ended_at timestamp with time zone,
+    CONSTRAINT valid_retention_table CHECK ((table_name = ANY (ARRAY['training_runs'::text, 'run_datasets'::text, 'deployments'::text])))
+);
+
+
+--
+-- Name: TABLE retention_run_models; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.retention_run_models IS 'Rows a retention run removed, per model and table (model_id is not a foreign key: the record outlives the model)';
+
+
+--
+-- Name: COLUMN retention_run_models.first_born_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.retention_run_models.first_born_at IS 'Oldest creation among the rows: a run''s created_at, a deployment''s deployed_at';
+
+
+--
+-- Name: COLUMN retention_run_models.last_ended_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.retention_run_models.last_ended_at IS 'Deployments: the latest undeployed_at, NULL when one was never undeployed; other tables NULL';
+
+
+--
+-- Name: retention_runs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.retention_runs (
+    retention_run_id bigint NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL,
+    txid bigint DEFAULT txid_current() NOT NULL,
+    actor text DEFAULT public.registry_actor() NOT NULL,
+    db_user text DEFAULT SESSION_USER NOT NULL,
+    training_runs_removed bigint NOT NULL,
+    run_datasets_removed bigint NOT NULL,
+    deployments_removed bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE retention_runs; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.retention_runs IS 'Every retention_apply: when, its transaction, who ran it, and the rows it removed per table';
+
+
+--
+-- Name: retention_runs_retention_run_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.retention_runs ALTER COLUMN retention_run_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.retention_runs_retention_run_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: run_datasets; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2191,6 +2606,46 @@ ALTER TABLE ONLY public.model_aliases
 
 
 --
+-- Name: retention_policies retention_policies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.retention_policies
+    ADD CONSTRAINT retention_policies_pkey PRIMARY KEY (policy_id);
+
+
+--
+-- Name: retention_policies retention_policy_environment_once; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.retention_policies
+    ADD CONSTRAINT retention_policy_environment_once UNIQUE (environment_id);
+
+
+--
+-- Name: retention_policies retention_policy_model_once; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.retention_policies
+    ADD CONSTRAINT retention_policy_model_once UNIQUE (model_id);
+
+
+--
+-- Name: retention_run_models retention_run_models_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.retention_run_models
+    ADD CONSTRAINT retention_run_models_pkey PRIMARY KEY (retention_run_id, model_id, table_name);
+
+
+--
+-- Name: retention_runs retention_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.retention_runs
+    ADD CONSTRAINT retention_runs_pkey PRIMARY KEY (retention_run_id);
+
+
+--
 -- Name: run_datasets run_datasets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2504,6 +2959,20 @@ CREATE INDEX idx_models_team ON public.models USING btree (team_id);
 
 
 --
+-- Name: idx_retention_run_models_model; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_retention_run_models_model ON public.retention_run_models USING btree (model_id);
+
+
+--
+-- Name: idx_retention_runs_txid; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_retention_runs_txid ON public.retention_runs USING btree (txid);
+
+
+--
 -- Name: idx_run_datasets_dataset; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2606,6 +3075,13 @@ CREATE INDEX idx_versions_semver ON public.model_versions USING btree (model_id,
 --
 
 CREATE INDEX idx_versions_status ON public.model_versions USING btree (status);
+
+
+--
+-- Name: retention_policy_default_once; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX retention_policy_default_once ON public.retention_policies USING btree (scope) WHERE (scope = 'default'::text);
 
 
 --
@@ -2735,6 +3211,13 @@ CREATE TRIGGER audit_delete AFTER DELETE ON public.models REFERENCING OLD TABLE 
 
 
 --
+-- Name: retention_policies audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON public.retention_policies REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('policy_id');
+
+
+--
 -- Name: run_datasets audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2837,6 +3320,13 @@ CREATE TRIGGER audit_insert AFTER INSERT ON public.model_versions REFERENCING NE
 --
 
 CREATE TRIGGER audit_insert AFTER INSERT ON public.models REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('model_id');
+
+
+--
+-- Name: retention_policies audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.retention_policies REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('policy_id');
 
 
 --
@@ -2994,6 +3484,13 @@ CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.models FOR EACH STATEMENT
 
 
 --
+-- Name: retention_policies audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON public.retention_policies FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('policy_id');
+
+
+--
 -- Name: run_datasets audit_truncate; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3099,6 +3596,13 @@ CREATE TRIGGER audit_update AFTER UPDATE ON public.models REFERENCING OLD TABLE 
 
 
 --
+-- Name: retention_policies audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.retention_policies REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes('policy_id');
+
+
+--
 -- Name: run_datasets audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3187,6 +3691,34 @@ CREATE TRIGGER link_models_created_by BEFORE INSERT OR UPDATE OF created_by ON p
 --
 
 CREATE TRIGGER model_governance BEFORE DELETE OR UPDATE OF compliance_required ON public.models FOR EACH ROW EXECUTE FUNCTION public.enforce_model_governance();
+
+
+--
+-- Name: retention_run_models retention_run_models_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER retention_run_models_append_only BEFORE DELETE OR UPDATE ON public.retention_run_models FOR EACH ROW EXECUTE FUNCTION public.refuse_retention_record_change();
+
+
+--
+-- Name: retention_run_models retention_run_models_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER retention_run_models_no_truncate BEFORE TRUNCATE ON public.retention_run_models FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_retention_record_change();
+
+
+--
+-- Name: retention_runs retention_runs_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER retention_runs_append_only BEFORE DELETE OR UPDATE ON public.retention_runs FOR EACH ROW EXECUTE FUNCTION public.refuse_retention_record_change();
+
+
+--
+-- Name: retention_runs retention_runs_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER retention_runs_no_truncate BEFORE TRUNCATE ON public.retention_runs FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_retention_record_change();
 
 
 --
@@ -3379,6 +3911,30 @@ ALTER TABLE ONLY public.models
 
 
 --
+-- Name: retention_policies retention_policies_environment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.retention_policies
+    ADD CONSTRAINT retention_policies_environment_id_fkey FOREIGN KEY (environment_id) REFERENCES public.environments(environment_id) ON DELETE CASCADE;
+
+
+--
+-- Name: retention_policies retention_policies_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.retention_policies
+    ADD CONSTRAINT retention_policies_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.models(model_id) ON DELETE CASCADE;
+
+
+--
+-- Name: retention_run_models retention_run_models_retention_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.retention_run_models
+    ADD CONSTRAINT retention_run_models_retention_run_id_fkey FOREIGN KEY (retention_run_id) REFERENCES public.retention_runs(retention_run_id);
+
+
+--
 -- Name: run_datasets run_datasets_dataset_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3448,4 +4004,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20251023001700'),
     ('20251023001800'),
     ('20251023001900'),
+    ('20251023002100'),
+    ('20251023002200'),
+    ('20251023002300'),
     ('20251023002900');

@@ -28,8 +28,9 @@ func Areas() []Area {
 				"experiments", "training_runs", "run_datasets", "datasets"}},
 		{Name: "deployments", Title: "Deployments, approvals and environments", color: "#dff0d8",
 			Tables: []string{"deployments", "deployment_traffic_locks", "approvals", "environments"}},
-		{Name: "audit", Title: "Audit trail", color: "#fcf3cf",
-			Tables: []string{"audit_log", "audit_chain", "audit_seals", "audit_retention"}},
+		{Name: "audit", Title: "Audit trail and retention", color: "#fcf3cf",
+			Tables: []string{"audit_log", "audit_chain", "audit_seals", "audit_retention",
+				"retention_policies", "retention_runs", "retention_run_models"}},
 		{Name: "people", Title: "Teams, users and tags", color: "#f2e0f0",
 			Tables: []string{"teams", "users", "tags", "model_tags", "dataset_tags"}},
 	}

@@ -45,6 +45,32 @@ func worse(a, b Provenance) Provenance {
 type AsOf struct {
 	Presence Provenance            `json:"presence"`
 	Fields   map[string]Provenance `json:"fields"`
+	// RemovedByRetention says that retention removed the entity since the
+	// moment (its values are those of its DELETE in the audit trail); nil
+	// when it is still there or was removed otherwise.
+	RemovedByRetention *Removal `json:"removed_by_retention"`
+}
+
+// Removal is the retention run that removed an entity, from the record of
+// retention runs (retention_runs), matched to the DELETE by its transaction.
+type Removal struct {
+	RetentionRun int64     `json:"retention_run"`
+	AppliedAt    time.Time `json:"applied_at"`
+}
+
+// RetentionRemoval is a retention run after the moment reported that removed
+// rows of the model the report would list (runs recorded by then, with
+// their dataset links; deployments live then), from the record of retention
+// runs: it holds even when the trail no longer has the rows (InTrail false),
+// which the report then cannot show. The counts are all the rows of the
+// model the run removed, some of which were there at the moment.
+type RetentionRemoval struct {
+	RetentionRun int64     `json:"retention_run"`
+	AppliedAt    time.Time `json:"applied_at"`
+	TrainingRuns int64     `json:"training_runs"`
+	RunDatasets  int64     `json:"run_datasets"`
+	Deployments  int64     `json:"deployments"`
+	InTrail      bool      `json:"in_trail"`
 }
 
 // Certain reports whether the trail establishes the entity and every value.
@@ -164,12 +190,13 @@ type rowAt[T any] struct {
 	row      T
 	presence Provenance
 	columns  map[string]Provenance
+	removed  *Removal
 }
 
 // asOf maps a row's column provenances to the report fields they fill:
 // fields maps a report field to the columns it is made of.
 func (r rowAt[T]) asOf(fields map[string][]string) *AsOf {
-	a := &AsOf{Presence: r.presence, Fields: map[string]Provenance{}}
+	a := &AsOf{Presence: r.presence, Fields: map[string]Provenance{}, RemovedByRetention: r.removed}
 	for field, columns := range fields {
 		p := FromAudit
 		for _, c := range columns {
@@ -216,16 +243,20 @@ func decodeAt[T any](rows []registrydb.LineageAsOfRow, table string) ([]rowAt[T]
 			return nil, fmt.Errorf("%s row %s provenance: %w", table, r.RowKey, err)
 		}
 		d.presence = Provenance(r.Presence)
+		if r.RemovedByRetention != nil && r.RemovedAt != nil {
+			d.removed = &Removal{RetentionRun: *r.RemovedByRetention, AppliedAt: r.RemovedAt.UTC()}
+		}
 		out = append(out, d)
 	}
 	return out, nil
 }
 
-// buildAt reads the registry as it was at *opts.At in two queries (the
-// trail's coverage and LineageAsOf), and assembles the report from the rows
-// as they were then: versions whose model was this one, their runs, the
-// datasets those used, their approvals and the deployments live at that
-// moment. Each entity's AsOf says which values the trail establishes.
+// buildAt reads the registry as it was at *opts.At in three queries (the
+// trail's coverage, LineageAsOf and the retention runs since), and
+// assembles the report from the rows as they were then: versions whose
+// model was this one, their runs, the datasets those used, their approvals
+// and the deployments live at that moment. Each entity's AsOf says which
+// values the trail establishes, and whether retention removed it since.
 func buildAt(ctx context.Context, q *registrydb.Queries, m registrydb.Model, opts Options) (Report, error) {
 	at := opts.At.UTC()
 	coverage, err := q.LineageTrailCoverage(ctx)
@@ -236,7 +267,12 @@ func buildAt(ctx context.Context, q *registrydb.Queries, m registrydb.Model, opt
 	if err != nil {
 		return Report{}, trailError(err)
 	}
+	removals, err := q.LineageRetentionRemovals(ctx, m.ModelID, at)
+	if err != nil {
+		return Report{}, trailError(err)
+	}
 	report := newReport(m, opts)
+	report.Retention = retentionRemovals(removals)
 	report.Trail = &TrailCoverage{}
 	if coverage.HasRows {
 		since := coverage.CompleteSince.UTC()
@@ -308,6 +344,7 @@ func buildAt(ctx context.Context, q *registrydb.Queries, m registrydb.Model, opt
 		}
 		asOf := d.asOf(datasetFields)
 		asOf.Presence = worse(asOf.Presence, l.presence)
+		asOf.RemovedByRetention = l.removed // the link's, not the dataset's (retention keeps datasets)
 		asOf.Fields["role"] = l.asOf(map[string][]string{"role": {"dataset_role"}}).Fields["role"]
 		linksByRun[l.row.RunID] = append(linksByRun[l.row.RunID], Dataset{DatasetID: d.row.DatasetID, DatasetName: d.row.DatasetName,
 			Role: l.row.DatasetRole, ContainsPII: d.row.ContainsPII != nil && *d.row.ContainsPII,
@@ -402,6 +439,27 @@ func buildAt(ctx context.Context, q *registrydb.Queries, m registrydb.Model, opt
 			ExpiresAt: x.ExpiresAt, AsOf: a.asOf(approvalFields)})
 	}
 	return report, nil
+}
+
+// retentionRemovals folds LineageRetentionRemovals' rows (one per run and
+// table, in run order) into one entry per retention run.
+func retentionRemovals(rows []registrydb.LineageRetentionRemovalsRow) []RetentionRemoval {
+	out := []RetentionRemoval{}
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].RetentionRun != r.RetentionRunID {
+			out = append(out, RetentionRemoval{RetentionRun: r.RetentionRunID, AppliedAt: r.AppliedAt.UTC(), InTrail: r.InTrail})
+		}
+		e := &out[len(out)-1]
+		switch r.TableName {
+		case "training_runs":
+			e.TrainingRuns = r.RowsRemoved
+		case "run_datasets":
+			e.RunDatasets = r.RowsRemoved
+		case "deployments":
+			e.Deployments = r.RowsRemoved
+		}
+	}
+	return out
 }
 
 // liveAt reports whether a deployment as it was at the moment served then:

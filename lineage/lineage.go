@@ -46,6 +46,9 @@ type Report struct {
 	// RunsPerVersion is Options.Runs, null when every run is listed.
 	RunsPerVersion *int      `json:"runs_per_version"`
 	Versions       []Version `json:"versions"`
+	// Retention lists the retention runs since At that removed rows of the
+	// model the report would list; null without At.
+	Retention []RetentionRemoval `json:"retention"`
 }
 
 // SchemaLineage is the $id of schemas/v1/lineage.json.

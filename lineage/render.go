@@ -132,6 +132,16 @@ func presenceNote(a *AsOf) string {
 	return ""
 }
 
+// removedNote flags an entity retention removed since the moment reported.
+// A dataset link goes with its run, so the run's line says it for both.
+func removedNote(a *AsOf) string {
+	if a == nil || a.RemovedByRetention == nil {
+		return ""
+	}
+	r := a.RemovedByRetention
+	return fmt.Sprintf(" (removed by retention run %d on %s)", r.RetentionRun, r.AppliedAt.UTC().Format("2006-01-02"))
+}
+
 // The one-line descriptions of each entity, shared by every rendering.
 
 func versionLabel(v Version) string {
@@ -142,8 +152,8 @@ func versionLabel(v Version) string {
 
 func runLabel(r Run) string {
 	a := r.AsOf
-	return fmt.Sprintf("run %s%s [%s%s] accuracy %s%s f1 %s%s%s", runName(r), mark(a.Of("run_name")), r.Status, mark(a.Of("status")),
-		metric(r.Accuracy), mark(a.Of("accuracy")), metric(r.F1Score), mark(a.Of("f1_score")), presenceNote(a))
+	return fmt.Sprintf("run %s%s [%s%s] accuracy %s%s f1 %s%s%s%s", runName(r), mark(a.Of("run_name")), r.Status, mark(a.Of("status")),
+		metric(r.Accuracy), mark(a.Of("accuracy")), metric(r.F1Score), mark(a.Of("f1_score")), presenceNote(a), removedNote(a))
 }
 
 func datasetLabel(d Dataset) string {
@@ -161,9 +171,9 @@ func deploymentLabel(d Deployment) string {
 	if d.TrafficPercentage != nil {
 		traffic = fmt.Sprintf("%d%%", *d.TrafficPercentage)
 	}
-	return fmt.Sprintf("deployed to %s%s [%s%s, %s%s traffic] by %s at %s%s", d.EnvironmentName, mark(a.Of("environment_name")),
+	return fmt.Sprintf("deployed to %s%s [%s%s, %s%s traffic] by %s at %s%s%s", d.EnvironmentName, mark(a.Of("environment_name")),
 		d.Status, mark(a.Of("status")), traffic, mark(a.Of("traffic_percentage")), printable(d.DeployedBy),
-		fmtTime(d.DeployedAt), presenceNote(a))
+		fmtTime(d.DeployedAt), presenceNote(a), removedNote(a))
 }
 
 func approvalLabel(a Approval) string {
@@ -265,6 +275,11 @@ func WriteText(w io.Writer, l Report) error {
 				return err
 			}
 		}
+		for _, r := range l.Retention {
+			if _, err := fmt.Fprintf(w, "note: %s\n", retentionNote(r)); err != nil {
+				return err
+			}
+		}
 		if hasMarks(l) {
 			if _, err := fmt.Fprintf(w, "note: %s\n", legend); err != nil {
 				return err
@@ -272,4 +287,26 @@ func WriteText(w io.Writer, l Report) error {
 		}
 	}
 	return nil
+}
+
+// retentionNote says what a retention run since the moment removed of the
+// model, and whether the report shows it.
+func retentionNote(r RetentionRemoval) string {
+	var parts []string
+	for _, c := range []struct {
+		n    int64
+		what string
+	}{{r.TrainingRuns, "training run"}, {r.RunDatasets, "dataset link"}, {r.Deployments, "deployment"}} {
+		if c.n == 1 {
+			parts = append(parts, "1 "+c.what)
+		} else if c.n > 1 {
+			parts = append(parts, fmt.Sprintf("%d %ss", c.n, c.what))
+		}
+	}
+	shown := "they are shown above, marked removed by retention"
+	if !r.InTrail {
+		shown = "the audit trail no longer holds them (its months were retired), so they are missing above"
+	}
+	return fmt.Sprintf("retention run %d on %s removed rows of this model the registry held at that moment (%s in all); %s",
+		r.RetentionRun, r.AppliedAt.UTC().Format("2006-01-02"), strings.Join(parts, ", "), shown)
 }

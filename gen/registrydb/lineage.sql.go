@@ -196,12 +196,12 @@ cand AS (
     FROM ekeys k LEFT JOIN environments e ON e.environment_id = (k.row_key ->> 'environment_id')::integer
 ),
 hist AS (
-    SELECT c.tbl, c.row_key, a.audit_id, a.tx_time, a.action, a.old_row, a.new_row
+    SELECT c.tbl, c.row_key, a.audit_id, a.tx_time, a.txid, a.action, a.old_row, a.new_row
     FROM cand c
     JOIN audit_log a ON a.table_name = c.tbl AND a.row_key = c.row_key
     WHERE c.tbl <> 'run_datasets'
     UNION ALL
-    SELECT c.tbl, c.row_key, a.audit_id, a.tx_time, a.action, a.old_row, a.new_row
+    SELECT c.tbl, c.row_key, a.audit_id, a.tx_time, a.txid, a.action, a.old_row, a.new_row
     FROM cand c
     JOIN audit_log a ON a.table_name = 'run_datasets' AND a.row_key = c.row_key - 'dataset_role'
         AND a.action IN ('INSERT', 'DELETE')
@@ -235,7 +235,9 @@ row_state AS (
     SELECT c.tbl, c.row_key, c.cur, c.born_col,
            COALESCE(bool_or(h.action = 'INSERT'), FALSE) AS has_insert,
            (array_agg(h.action ORDER BY h.audit_id) FILTER (WHERE h.tx_time > $1::timestamptz))[1] AS first_after,
-           (array_agg(h.old_row ORDER BY h.audit_id DESC) FILTER (WHERE h.action = 'DELETE'))[1] AS deleted_row
+           (array_agg(h.old_row ORDER BY h.audit_id DESC) FILTER (WHERE h.action = 'DELETE'))[1] AS deleted_row,
+           (array_agg(h.txid ORDER BY h.audit_id DESC) FILTER (WHERE h.action = 'DELETE'))[1] AS deleted_txid,
+           (array_agg(h.tx_time ORDER BY h.audit_id DESC) FILTER (WHERE h.action = 'DELETE'))[1] AS deleted_time
     FROM cand c
     LEFT JOIN hist h ON h.tbl = c.tbl AND h.row_key = c.row_key
     GROUP BY c.tbl, c.row_key, c.cur, c.born_col
@@ -247,7 +249,7 @@ retired AS (
     FROM audit_retention r
 ),
 rebuilt AS (
-    SELECT s.tbl, s.row_key, s.cur,
+    SELECT s.tbl, s.row_key, s.cur, s.deleted_txid, s.deleted_time,
            COALESCE(s.cur, s.deleted_row) || COALESCE((
                SELECT jsonb_object_agg(cs.col, cs.next_old) FROM col_state cs
                WHERE cs.tbl = s.tbl AND cs.row_key = s.row_key AND cs.next_time IS NOT NULL AND cs.next_has_old
@@ -279,18 +281,22 @@ SELECT b.tbl::text AS table_name, b.row_key::jsonb AS row_key, b.row_at::jsonb A
                         WHEN cs.next_time IS NULL THEN 'current'
                         ELSE 'unknown' END)
         FROM jsonb_object_keys(b.row_at) AS k(col)
-        LEFT JOIN col_state cs ON cs.tbl = b.tbl AND cs.row_key = b.row_key AND cs.col = k.col)::jsonb AS field_as_of
+        LEFT JOIN col_state cs ON cs.tbl = b.tbl AND cs.row_key = b.row_key AND cs.col = k.col)::jsonb AS field_as_of,
+       rr.retention_run_id AS removed_by_retention, rr.applied_at AS removed_at
 FROM rebuilt b
+LEFT JOIN retention_runs rr ON b.cur IS NULL AND rr.txid = b.deleted_txid AND rr.applied_at = b.deleted_time
 WHERE b.present
 ORDER BY 1, 2
 `
 
 type LineageAsOfRow struct {
-	TableName string          `json:"table_name"`
-	RowKey    json.RawMessage `json:"row_key"`
-	RowAt     json.RawMessage `json:"row_at"`
-	Presence  string          `json:"presence"`
-	FieldAsOf json.RawMessage `json:"field_as_of"`
+	TableName          string          `json:"table_name"`
+	RowKey             json.RawMessage `json:"row_key"`
+	RowAt              json.RawMessage `json:"row_at"`
+	Presence           string          `json:"presence"`
+	FieldAsOf          json.RawMessage `json:"field_as_of"`
+	RemovedByRetention *int64          `json:"removed_by_retention"`
+	RemovedAt          *time.Time      `json:"removed_at"`
 }
 
 // The model's lineage rows as they were at @at: its versions, their runs,
@@ -320,6 +326,10 @@ type LineageAsOfRow struct {
 // run, dataset and role (the trail keys them by run and dataset), and their
 // UPDATEs, which no query makes, are not read.
 //
+// removed_by_retention names the retention run (retention_runs) whose
+// transaction deleted a row that is gone today, and removed_at when; NULL
+// for a row deleted otherwise, or still there.
+//
 // Reading the trail needs registry_admin. One statement: the rows of every
 // table come back together, tagged with table_name.
 // Environments are few: all of them, and those deleted since.
@@ -331,7 +341,8 @@ type LineageAsOfRow struct {
 // Per column: the first change after @at (when, and the value it found) and
 // the last change at or before @at (the value it left).
 // Per row: whether the trail saw it inserted, its first change after @at,
-// and its last DELETE (the whole row, for a row gone today).
+// and its last DELETE (the whole row, for a row gone today, and the
+// transaction and time that deleted it).
 // Rebuilt rows: today's (or the deleted one) with the columns changed after
 // @at set back. tracked: the trail holds every change to the row since @at
 // (born in the trail, or older than a trail that reaches back to @at).
@@ -350,6 +361,60 @@ func (q *Queries) LineageAsOf(ctx context.Context, at time.Time, modelID uuid.UU
 			&i.RowAt,
 			&i.Presence,
 			&i.FieldAsOf,
+			&i.RemovedByRetention,
+			&i.RemovedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lineageRetentionRemovals = `-- name: LineageRetentionRemovals :many
+SELECT rr.retention_run_id, rr.applied_at, m.table_name, m.rows_removed,
+       EXISTS (SELECT 1 FROM audit_log a WHERE a.tx_time = rr.applied_at AND a.txid = rr.txid)::boolean AS in_trail
+FROM retention_run_models m
+JOIN retention_runs rr ON rr.retention_run_id = m.retention_run_id
+WHERE m.model_id = $1
+  AND rr.applied_at > $2::timestamptz
+  AND m.first_born_at <= $2::timestamptz
+  AND (m.table_name <> 'deployments' OR m.last_ended_at IS NULL OR m.last_ended_at > $2::timestamptz)
+ORDER BY rr.retention_run_id, m.table_name
+`
+
+type LineageRetentionRemovalsRow struct {
+	RetentionRunID int64     `json:"retention_run_id"`
+	AppliedAt      time.Time `json:"applied_at"`
+	TableName      string    `json:"table_name"`
+	RowsRemoved    int64     `json:"rows_removed"`
+	InTrail        bool      `json:"in_trail"`
+}
+
+// Retention runs after @at that removed rows of the model a report at @at
+// would list, per table: runs recorded by @at (with their dataset links),
+// deployments deployed by @at and not undeployed by then. From the record
+// of retention runs (retention_run_models), so it holds once the trail's
+// months with the DELETEs are retired; in_trail says whether the trail still
+// holds them (a transaction's audit rows share its tx_time, hence a month).
+func (q *Queries) LineageRetentionRemovals(ctx context.Context, modelID uuid.UUID, at time.Time) ([]LineageRetentionRemovalsRow, error) {
+	rows, err := q.db.Query(ctx, lineageRetentionRemovals, modelID, at)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LineageRetentionRemovalsRow{}
+	for rows.Next() {
+		var i LineageRetentionRemovalsRow
+		if err := rows.Scan(
+			&i.RetentionRunID,
+			&i.AppliedAt,
+			&i.TableName,
+			&i.RowsRemoved,
+			&i.InTrail,
 		); err != nil {
 			return nil, err
 		}

@@ -285,6 +285,43 @@ type ModelVersion struct {
 	SemverKey *string `json:"semver_key"`
 }
 
+// Retention periods of the registry (scope default), an environment or a model, over the built-in ones
+type RetentionPolicy struct {
+	PolicyID      int64      `json:"policy_id"`
+	Scope         string     `json:"scope"`
+	EnvironmentID *int32     `json:"environment_id"`
+	ModelID       *uuid.UUID `json:"model_id"`
+	// Keep an inactive or failed deployment this long after it was undeployed (deployed, if never undeployed); NULL defers
+	KeepInactiveDeployments pgtype.Interval `json:"keep_inactive_deployments"`
+	// Keep a finished run of a retired version this long after it completed and was recorded; NULL defers
+	KeepTrainingRuns pgtype.Interval `json:"keep_training_runs"`
+}
+
+// Every retention_apply: when, its transaction, who ran it, and the rows it removed per table
+type RetentionRun struct {
+	RetentionRunID      int64     `json:"retention_run_id"`
+	AppliedAt           time.Time `json:"applied_at"`
+	Txid                int64     `json:"txid"`
+	Actor               string    `json:"actor"`
+	DbUser              string    `json:"db_user"`
+	TrainingRunsRemoved int64     `json:"training_runs_removed"`
+	RunDatasetsRemoved  int64     `json:"run_datasets_removed"`
+	DeploymentsRemoved  int64     `json:"deployments_removed"`
+}
+
+// Rows a retention run removed, per model and table (model_id is not a foreign key: the record outlives the model)
+type RetentionRunModel struct {
+	RetentionRunID int64     `json:"retention_run_id"`
+	ModelID        uuid.UUID `json:"model_id"`
+	ModelName      string    `json:"model_name"`
+	TableName      string    `json:"table_name"`
+	RowsRemoved    int64     `json:"rows_removed"`
+	// Oldest creation among the rows: a run's created_at, a deployment's deployed_at
+	FirstBornAt *time.Time `json:"first_born_at"`
+	// Deployments: the latest undeployed_at, NULL when one was never undeployed; other tables NULL
+	LastEndedAt *time.Time `json:"last_ended_at"`
+}
+
 // Many-to-many: training runs to datasets
 type RunDataset struct {
 	RunID     uuid.UUID `json:"run_id"`

@@ -205,6 +205,10 @@ type Querier interface {
 	// run, dataset and role (the trail keys them by run and dataset), and their
 	// UPDATEs, which no query makes, are not read.
 	//
+	// removed_by_retention names the retention run (retention_runs) whose
+	// transaction deleted a row that is gone today, and removed_at when; NULL
+	// for a row deleted otherwise, or still there.
+	//
 	// Reading the trail needs registry_admin. One statement: the rows of every
 	// table come back together, tagged with table_name.
 	// Environments are few: all of them, and those deleted since.
@@ -216,11 +220,19 @@ type Querier interface {
 	// Per column: the first change after @at (when, and the value it found) and
 	// the last change at or before @at (the value it left).
 	// Per row: whether the trail saw it inserted, its first change after @at,
-	// and its last DELETE (the whole row, for a row gone today).
+	// and its last DELETE (the whole row, for a row gone today, and the
+	// transaction and time that deleted it).
 	// Rebuilt rows: today's (or the deleted one) with the columns changed after
 	// @at set back. tracked: the trail holds every change to the row since @at
 	// (born in the trail, or older than a trail that reaches back to @at).
 	LineageAsOf(ctx context.Context, at time.Time, modelID uuid.UUID) ([]LineageAsOfRow, error)
+	// Retention runs after @at that removed rows of the model a report at @at
+	// would list, per table: runs recorded by @at (with their dataset links),
+	// deployments deployed by @at and not undeployed by then. From the record
+	// of retention runs (retention_run_models), so it holds once the trail's
+	// months with the DELETEs are retired; in_trail says whether the trail still
+	// holds them (a transaction's audit rows share its tx_time, hence a month).
+	LineageRetentionRemovals(ctx context.Context, modelID uuid.UUID, at time.Time) ([]LineageRetentionRemovalsRow, error)
 	// One row per run and dataset it used (dataset columns NULL for a run with
 	// none). A version's runs newest first; runs recorded in the same instant
 	// (one transaction) by name, then id, so that two registries loaded alike
@@ -417,6 +429,28 @@ type Querier interface {
 	// Part 5.2 #1. The latest registration comes from a lateral lookup so that
 	// it stays NULL (not zero) for a model without versions.
 	ReportVersionCountsByModel(ctx context.Context) ([]ReportVersionCountsByModelRow, error)
+	// Removes what RetentionCandidates lists at the transaction's start, records
+	// the run (RetentionRunOfTransaction reads the record) and returns the rows
+	// removed, in RetentionCandidates' columns. Run it in a READ COMMITTED
+	// transaction with the actor set; needs registry_admin.
+	RetentionApply(ctx context.Context) ([]RetentionApplyRow, error)
+	// The exercise's periods, in force where no policy row sets one.
+	RetentionBuiltInPeriods(ctx context.Context) (RetentionBuiltInPeriodsRow, error)
+	// Every row retention would remove at @at (retention_candidates, see
+	// db/migrations/20251023002100_retention.sql): its table and key, model and
+	// version, the environment of a deployment (empty for other rows), the moment
+	// its period counts from, the period, when it expired and the policy that
+	// set the period. `mlreg retention --dry-run`; needs
+	// registry_admin.
+	RetentionCandidates(ctx context.Context, at time.Time) ([]RetentionCandidatesRow, error)
+	// The transaction's start: the moment a dry run counts periods back from,
+	// as RetentionApply counts from its own transaction's start.
+	RetentionClock(ctx context.Context) (time.Time, error)
+	// The rows of the policy: the registry's default, each environment's and
+	// each model's (empty where a scope names none, or a period defers).
+	RetentionPolicyList(ctx context.Context) ([]RetentionPolicyListRow, error)
+	// The record of the retention run this transaction made (RetentionApply).
+	RetentionRunOfTransaction(ctx context.Context) (RetentionRun, error)
 	// Records that a run used a dataset in a role; re-attaching updates the counts.
 	RunDatasetAttach(ctx context.Context, arg RunDatasetAttachParams) error
 	RunDatasetDetach(ctx context.Context, arg RunDatasetDetachParams) (int64, error)
@@ -426,6 +460,16 @@ type Querier interface {
 	RunDatasetImportManyCopyFrom(ctx context.Context, arg []RunDatasetImportManyCopyFromParams) (int64, error)
 	RunDatasetInsertManyCopyFrom(ctx context.Context, arg []RunDatasetInsertManyCopyFromParams) (int64, error)
 	RunDatasetListByRun(ctx context.Context, runID uuid.UUID) ([]RunDatasetListByRunRow, error)
+	// What `mlreg schedule` needs to know of this connection: the database, the
+	// role the jobs would run as (pg_cron runs a job as whoever scheduled it),
+	// whether that role is a superuser and a member of registry_admin, and the
+	// database pg_cron keeps its jobs in (empty when pg_cron is not loaded: its
+	// settings exist only then).
+	ScheduleContext(ctx context.Context) (ScheduleContextRow, error)
+	// The SQL each pg_cron job runs, the actor quoted as a literal: one
+	// transaction (a job's command is one simple query, its statements one
+	// transaction) that names the actor and runs the job.
+	ScheduleJobCommands(ctx context.Context, actor string, sealWait string) (ScheduleJobCommandsRow, error)
 	// Holds, until the transaction ends, the lock that lets one sample seed at
 	// a time look for its rows and create the missing ones: two seeds at once
 	// would both find a row missing and the second would fail on its unique key.

@@ -127,7 +127,7 @@ unreachable database). Passwords are never printed.`,
 	root.AddCommand(
 		a.migrateCommand(), a.seedCommand(), a.checkCommand(), a.lineageCommand(), a.impactCommand(),
 		a.erdCommand(), a.auditCommand(), a.statsCommand(), a.demoCommand(), a.benchCommand(),
-		a.importCommand(), a.exportCommand(),
+		a.importCommand(), a.exportCommand(), a.retentionCommand(), a.scheduleCommand(),
 	)
 	return root
 }
