@@ -27,6 +27,31 @@ func TestScheduleWithoutPgCron(t *testing.T) {
 	}
 }
 
+// waitForScheduler waits until pg_cron's scheduler is connected. When its
+// database did not exist as the server started (the registry's own,
+// created by migrate up), the scheduler retries every second or so and
+// may not be back yet: mlreg schedule would truthfully say that pg_cron
+// does not run.
+func waitForScheduler(t *testing.T, conn *pgx.Conn) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var running bool
+		err := conn.QueryRow(context.Background(),
+			"SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'pg_cron scheduler')").Scan(&running)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if running {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("pg_cron's scheduler is not connected 30 s after CREATE EXTENSION")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // withUser is url with another user (trust authentication: no password).
 func withUser(t *testing.T, raw, user string) string {
 	t.Helper()
@@ -109,6 +134,7 @@ func scheduleOnPgCron(t *testing.T, cronDatabase, registryDatabase string) {
 		t.Fatal(err)
 	}
 	t.Logf("pg_cron %s", cronVersion)
+	waitForScheduler(t, admin)
 	if code, _, errOut := mlreg(t, "--database-url", registryURL, "seed"); code != 0 {
 		t.Fatalf("seed: %s", errOut)
 	}

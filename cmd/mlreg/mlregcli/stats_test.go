@@ -10,19 +10,17 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/mlplatform/model-registry/internal/pgtest"
+	"github.com/mlplatform/model-registry/schemas"
 	"github.com/mlplatform/model-registry/stats"
 )
 
-const statsSchemaFile = "../../../schemas/v1/stats.json"
+const statsSchemaFile = schemas.Base + "v1/stats.json"
 
-// statsSchema compiles schemas/v1/stats.json as draft 2020-12, with
-// formats (date-time) asserted.
+// statsSchema is schemas/v1/stats.json as the other outputs' schemas are
+// compiled (by its $id, formats asserted).
 func statsSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	s, err := c.Compile(statsSchemaFile)
+	s, err := schemaCompiler(t, nil).Compile(statsSchemaFile)
 	if err != nil {
 		t.Fatalf("compiling %s: %v", statsSchemaFile, err)
 	}
