@@ -3059,6 +3059,13 @@ CREATE INDEX idx_versions_framework ON public.model_versions USING btree (framew
 
 
 --
+-- Name: idx_versions_latest; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_versions_latest ON public.model_versions USING btree (model_id, semver_key DESC) WHERE (status <> 'archived'::text);
+
+
+--
 -- Name: idx_versions_registered; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4017,4 +4024,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20251023002200'),
     ('20251023002300'),
     ('20251023002900'),
-    ('20251023003000');
+    ('20251023003000'),
+    ('20251023003100');
