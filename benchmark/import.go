@@ -3,6 +3,7 @@ package benchmark
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,12 +58,14 @@ func (b *benchRun) measureImport() error {
 		return err
 	}
 	defer target.Close()
+	stages := &stageClock{}
 	start := time.Now()
-	report, err := importer.MLflow(b.ctx, source, target, importer.Options{Actor: b.actor})
+	report, err := importer.MLflow(b.ctx, source, target, importer.Options{Actor: b.actor, Progress: stages.progress})
 	elapsed := time.Since(start)
 	if err != nil {
 		return fmt.Errorf("bench: import: %w", err)
 	}
+	b.logf("import: %s", stages.summary(start.Add(elapsed)))
 	var rows int64
 	for _, e := range report.Entities {
 		rows += e.Imported
@@ -82,4 +85,33 @@ func (b *benchRun) loadedTables() []string {
 		tables[i] = c.Table
 	}
 	return tables
+}
+
+// stageClock tells where an import's time goes: the time from the first
+// progress report of each kind of stage (read, map, match, write,
+// validate: the stage name's first word) to the first report of the next.
+type stageClock struct {
+	kinds []string
+	start []time.Time
+}
+
+func (c *stageClock) progress(stage string, _, _ int64) {
+	kind, _, _ := strings.Cut(stage, " ")
+	if n := len(c.kinds); n == 0 || c.kinds[n-1] != kind {
+		c.kinds, c.start = append(c.kinds, kind), append(c.start, time.Now())
+	}
+}
+
+// summary lists each stage's milliseconds, in order; end is when the import
+// returned. A kind met twice (apart) is listed twice.
+func (c *stageClock) summary(end time.Time) string {
+	parts := make([]string, len(c.kinds))
+	for i, kind := range c.kinds {
+		next := end
+		if i+1 < len(c.kinds) {
+			next = c.start[i+1]
+		}
+		parts[i] = fmt.Sprintf("%s %.0f ms", kind, ms(next.Sub(c.start[i])))
+	}
+	return strings.Join(parts, ", ")
 }
