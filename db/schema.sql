@@ -33,6 +33,8 @@ CREATE FUNCTION public.audit_changes() RETURNS trigger
     AS $$
 DECLARE
     key_columns TEXT[] := TG_ARGV;
+    -- The key column of a table with a one-column key, else NULL.
+    key_column TEXT := CASE WHEN TG_NARGS = 1 THEN TG_ARGV[0] END;
     v_token TEXT := public.registry_transaction_token();
     v_actor TEXT := public.registry_actor();
 BEGIN
@@ -54,12 +56,14 @@ BEGIN
     END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO public.audit_log (actor, table_name, action, row_key, new_row)
-        SELECT v_actor, TG_TABLE_NAME, 'INSERT', (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k), r.j
-          FROM (SELECT to_jsonb(n) AS j FROM new_rows n) r;
+        SELECT v_actor, TG_TABLE_NAME, 'INSERT', CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END, r.j
+          FROM (SELECT to_jsonb(n) AS j FROM new_rows n OFFSET 0) r;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO public.audit_log (actor, table_name, action, row_key, old_row)
-        SELECT v_actor, TG_TABLE_NAME, 'DELETE', (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k), r.j
-          FROM (SELECT to_jsonb(o) AS j FROM old_rows o) r;
+        SELECT v_actor, TG_TABLE_NAME, 'DELETE', CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END, r.j
+          FROM (SELECT to_jsonb(o) AS j FROM old_rows o OFFSET 0) r;
     ELSE
         -- Old and new rows meet on their keys: a row whose key changed
         -- gives a DELETE-like and an INSERT-like half, as before.
@@ -71,10 +75,12 @@ BEGIN
                      WHERE n.j IS NULL OR n.j -> oe.key IS DISTINCT FROM oe.value) AS old_changed,
                    (SELECT jsonb_object_agg(ne.key, ne.value) FROM jsonb_each(n.j) ne
                      WHERE o.j IS NULL OR o.j -> ne.key IS DISTINCT FROM ne.value) AS new_changed
-              FROM (SELECT r.j, (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) AS key
-                      FROM (SELECT to_jsonb(o) AS j FROM old_rows o) r) o
-              FULL JOIN (SELECT r.j, (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) AS key
-                      FROM (SELECT to_jsonb(n) AS j FROM new_rows n) r) n
+              FROM (SELECT r.j, CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END AS key
+                      FROM (SELECT to_jsonb(o) AS j FROM old_rows o OFFSET 0) r) o
+              FULL JOIN (SELECT r.j, CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END AS key
+                      FROM (SELECT to_jsonb(n) AS j FROM new_rows n OFFSET 0) r) n
                 ON o.key = n.key
           ) c
          WHERE c.new_changed IS NOT NULL OR c.old_changed IS NOT NULL;

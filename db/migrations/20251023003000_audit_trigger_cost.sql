@@ -35,19 +35,25 @@ $$;
 
 -- audit_changes writes the same rows as before (one per changed row, the
 -- actor, the key, the whole row for INSERT and DELETE, the changed columns
--- only for UPDATE) after the same checks, but builds each row's JSON once
--- and its key inline: the key is audit_row_key's expression, a subquery
--- over the trigger's key columns, evaluated in the statement instead of
--- through a function call a row. The actor and the transaction's token are
--- read once a statement. The check of the table against audited_tables()
--- stays a call: the function is IMMUTABLE, so it is folded into the
--- cached plan of the check and costs nothing a statement.
+-- only for UPDATE) after the same checks, but:
+-- - builds each row's JSON once: the planner pulled the subquery of
+--   to_jsonb up and computed it for every use (OFFSET 0 keeps it apart);
+-- - builds the key inline, not through audit_row_key a row: for one key
+--   column (every audited table but the link tables) jsonb_build_object,
+--   else audit_row_key's own expression, a subquery over the key columns
+--   (TG_ARGV counts from 0);
+-- - reads the actor and the transaction's token once a statement.
+-- The check of the table against audited_tables() stays a call: the
+-- function is IMMUTABLE, so it is folded into the cached plan of the check
+-- and costs nothing a statement.
 CREATE OR REPLACE FUNCTION audit_changes() RETURNS TRIGGER
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, public, pg_temp
     AS $$
 DECLARE
     key_columns TEXT[] := TG_ARGV;
+    -- The key column of a table with a one-column key, else NULL.
+    key_column TEXT := CASE WHEN TG_NARGS = 1 THEN TG_ARGV[0] END;
     v_token TEXT := public.registry_transaction_token();
     v_actor TEXT := public.registry_actor();
 BEGIN
@@ -69,12 +75,14 @@ BEGIN
     END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO public.audit_log (actor, table_name, action, row_key, new_row)
-        SELECT v_actor, TG_TABLE_NAME, 'INSERT', (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k), r.j
-          FROM (SELECT to_jsonb(n) AS j FROM new_rows n) r;
+        SELECT v_actor, TG_TABLE_NAME, 'INSERT', CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END, r.j
+          FROM (SELECT to_jsonb(n) AS j FROM new_rows n OFFSET 0) r;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO public.audit_log (actor, table_name, action, row_key, old_row)
-        SELECT v_actor, TG_TABLE_NAME, 'DELETE', (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k), r.j
-          FROM (SELECT to_jsonb(o) AS j FROM old_rows o) r;
+        SELECT v_actor, TG_TABLE_NAME, 'DELETE', CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END, r.j
+          FROM (SELECT to_jsonb(o) AS j FROM old_rows o OFFSET 0) r;
     ELSE
         -- Old and new rows meet on their keys: a row whose key changed
         -- gives a DELETE-like and an INSERT-like half, as before.
@@ -86,10 +94,12 @@ BEGIN
                      WHERE n.j IS NULL OR n.j -> oe.key IS DISTINCT FROM oe.value) AS old_changed,
                    (SELECT jsonb_object_agg(ne.key, ne.value) FROM jsonb_each(n.j) ne
                      WHERE o.j IS NULL OR o.j -> ne.key IS DISTINCT FROM ne.value) AS new_changed
-              FROM (SELECT r.j, (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) AS key
-                      FROM (SELECT to_jsonb(o) AS j FROM old_rows o) r) o
-              FULL JOIN (SELECT r.j, (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) AS key
-                      FROM (SELECT to_jsonb(n) AS j FROM new_rows n) r) n
+              FROM (SELECT r.j, CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END AS key
+                      FROM (SELECT to_jsonb(o) AS j FROM old_rows o OFFSET 0) r) o
+              FULL JOIN (SELECT r.j, CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END AS key
+                      FROM (SELECT to_jsonb(n) AS j FROM new_rows n OFFSET 0) r) n
                 ON o.key = n.key
           ) c
          WHERE c.new_changed IS NOT NULL OR c.old_changed IS NOT NULL;
