@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
@@ -404,5 +405,111 @@ func TestSetActor(t *testing.T) {
 		if got := actorOf(team); got != want {
 			t.Errorf("actor of %s = %q, want %q", team, got, want)
 		}
+	}
+}
+
+// TestAuditOfStatementsRowByRow: a COPY and a many-row UPDATE, each one
+// statement, leave one audit row per row they changed, each with the
+// transaction's actor and the row's own key (one key column and two), the
+// whole row for the COPY and only the changed column for the UPDATE. A
+// change of a key column leaves the old key's row and the new key's row.
+//
+// Old code: held too (the trigger built each key through audit_row_key);
+// this test pins it across the inline keys of 20251023003000.
+func TestAuditOfStatementsRowByRow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, q, f := newFixture(t)
+	const n = 300
+	runs := make([]registrydb.TrainingRunInsertManyCopyFromParams, n)
+	var links []registrydb.RunDatasetInsertManyCopyFromParams // every run's but the first
+	for i := range runs {
+		runs[i] = registrydb.TrainingRunInsertManyCopyFromParams{RunID: uuid.New(), VersionID: f.VersionID, RunName: regtest.Ptr(fmt.Sprintf("row-%d", i)), Status: "queued"}
+		if i > 0 {
+			links = append(links, registrydb.RunDatasetInsertManyCopyFromParams{RunID: runs[i].RunID, DatasetID: f.DatasetID, DatasetRole: "training"})
+		}
+	}
+	// write runs fn in a transaction whose actor is loader.
+	write := func(fn func(tx pgx.Tx, q *registrydb.Queries) error) {
+		t.Helper()
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		q := registrydb.New(tx)
+		if err := q.SessionSetActor(ctx, "loader"); err != nil {
+			t.Fatal(err)
+		}
+		if err := fn(tx, q); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(func(_ pgx.Tx, q *registrydb.Queries) error {
+		if _, err := q.TrainingRunInsertManyCopyFrom(ctx, runs); err != nil {
+			return err
+		}
+		_, err := q.RunDatasetInsertManyCopyFrom(ctx, links)
+		return err
+	})
+	write(func(tx pgx.Tx, _ *registrydb.Queries) error {
+		_, err := tx.Exec(ctx, "UPDATE training_runs SET status = 'running' WHERE run_name LIKE 'row-%'")
+		return err
+	})
+	type key struct{ action, key string }
+	seen := func(table string) map[key]registrydb.AuditLogListRow {
+		t.Helper()
+		m := map[key]registrydb.AuditLogListRow{}
+		for _, r := range auditRows(t, q, table) {
+			k := key{r.Action, string(r.RowKey)}
+			if _, dup := m[k]; dup {
+				t.Errorf("%s: two %s rows for key %s", table, r.Action, r.RowKey)
+			}
+			m[k] = r
+		}
+		return m
+	}
+	runRows, linkRows := seen("training_runs"), seen("run_datasets")
+	for i, r := range runs {
+		runKey := fmt.Sprintf(`{"run_id": "%s"}`, r.RunID)
+		ins, ok := runRows[key{"INSERT", runKey}]
+		if !ok || ins.Actor != "loader" || jsonField(t, ins.NewRow, "run_name") != *r.RunName || jsonField(t, ins.NewRow, "status") != "queued" {
+			t.Fatalf("INSERT audit row of run %s: %+v (found %t)", r.RunID, ins, ok)
+		}
+		upd, ok := runRows[key{"UPDATE", runKey}]
+		if !ok || upd.Actor != "loader" || string(upd.OldRow) != `{"status": "queued"}` || string(upd.NewRow) != `{"status": "running"}` {
+			t.Fatalf("UPDATE audit row of run %s: want the status only, got old %s new %s (found %t)", r.RunID, upd.OldRow, upd.NewRow, ok)
+		}
+		linkKey := fmt.Sprintf(`{"run_id": "%s", "dataset_id": "%s"}`, r.RunID, f.DatasetID)
+		if l, ok := linkRows[key{"INSERT", linkKey}]; i == 0 && ok {
+			t.Fatalf("an audit row for a link never made: %s", linkKey)
+		} else if i > 0 && (!ok || l.Actor != "loader" || jsonField(t, l.NewRow, "dataset_role") != "training") {
+			t.Fatalf("INSERT audit row of link %s: %+v (found %t)", linkKey, l, ok)
+		}
+	}
+	if len(runRows) != 2*n+1 { // and the fixture's run
+		t.Errorf("training_runs: %d audit rows, want %d", len(runRows), 2*n+1)
+	}
+
+	// A key column changes: the row under its old key and under its new one.
+	other := uuid.New()
+	write(func(tx pgx.Tx, _ *registrydb.Queries) error {
+		_, err := tx.Exec(ctx, "UPDATE training_runs SET run_id = $1 WHERE run_id = $2", other, runs[0].RunID)
+		return err
+	})
+	rows := auditRows(t, q, "training_runs")
+	byKey := map[string]registrydb.AuditLogListRow{}
+	for _, r := range rows[:2] { // the newest two: the key change
+		byKey[string(r.RowKey)] = r
+	}
+	was, now := byKey[fmt.Sprintf(`{"run_id": "%s"}`, runs[0].RunID)], byKey[fmt.Sprintf(`{"run_id": "%s"}`, other)]
+	if was.Action != "UPDATE" || was.NewRow != nil || jsonField(t, was.OldRow, "run_name") != "row-0" {
+		t.Errorf("key change, the old key's row: %s old %s new %s", was.Action, was.OldRow, was.NewRow)
+	}
+	if now.Action != "UPDATE" || now.OldRow != nil || jsonField(t, now.NewRow, "run_name") != "row-0" {
+		t.Errorf("key change, the new key's row: %s old %s new %s", now.Action, now.OldRow, now.NewRow)
 	}
 }

@@ -33,6 +33,9 @@ CREATE FUNCTION public.audit_changes() RETURNS trigger
     AS $$
 DECLARE
     key_columns TEXT[] := TG_ARGV;
+    -- The key column of a table with a one-column key, else NULL.
+    key_column TEXT := CASE WHEN TG_NARGS = 1 THEN TG_ARGV[0] END;
+    v_token TEXT := public.registry_transaction_token();
     v_actor TEXT := public.registry_actor();
 BEGIN
     -- It runs as its owner: only on the registry's own tables, never on a
@@ -42,7 +45,7 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF COALESCE(current_setting('registry.actor', TRUE), '') <> ''
-       AND current_setting('registry.actor_scope', TRUE) IS DISTINCT FROM public.registry_transaction_token() THEN
+       AND current_setting('registry.actor_scope', TRUE) IS DISTINCT FROM v_token THEN
         RAISE WARNING 'registry.actor "%" ignored: it was not set by registry_set_actor() in this transaction; the audit names the database user %',
             current_setting('registry.actor', TRUE), session_user;
     END IF;
@@ -53,24 +56,32 @@ BEGIN
     END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO public.audit_log (actor, table_name, action, row_key, new_row)
-        SELECT v_actor, TG_TABLE_NAME, 'INSERT', public.audit_row_key(to_jsonb(n), key_columns), to_jsonb(n)
-          FROM new_rows n;
+        SELECT v_actor, TG_TABLE_NAME, 'INSERT', CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END, r.j
+          FROM (SELECT to_jsonb(n) AS j FROM new_rows n OFFSET 0) r;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO public.audit_log (actor, table_name, action, row_key, old_row)
-        SELECT v_actor, TG_TABLE_NAME, 'DELETE', public.audit_row_key(to_jsonb(o), key_columns), to_jsonb(o)
-          FROM old_rows o;
+        SELECT v_actor, TG_TABLE_NAME, 'DELETE', CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END, r.j
+          FROM (SELECT to_jsonb(o) AS j FROM old_rows o OFFSET 0) r;
     ELSE
+        -- Old and new rows meet on their keys: a row whose key changed
+        -- gives a DELETE-like and an INSERT-like half, as before.
         INSERT INTO public.audit_log (actor, table_name, action, row_key, old_row, new_row)
         SELECT v_actor, TG_TABLE_NAME, 'UPDATE', c.row_key, c.old_changed, c.new_changed
           FROM (
-            SELECT COALESCE(public.audit_row_key(o.j, key_columns), public.audit_row_key(n.j, key_columns)) AS row_key,
+            SELECT COALESCE(o.key, n.key) AS row_key,
                    (SELECT jsonb_object_agg(oe.key, oe.value) FROM jsonb_each(o.j) oe
                      WHERE n.j IS NULL OR n.j -> oe.key IS DISTINCT FROM oe.value) AS old_changed,
                    (SELECT jsonb_object_agg(ne.key, ne.value) FROM jsonb_each(n.j) ne
                      WHERE o.j IS NULL OR o.j -> ne.key IS DISTINCT FROM ne.value) AS new_changed
-              FROM (SELECT to_jsonb(o) AS j FROM old_rows o) o
-              FULL JOIN (SELECT to_jsonb(n) AS j FROM new_rows n) n
-                ON public.audit_row_key(o.j, key_columns) = public.audit_row_key(n.j, key_columns)
+              FROM (SELECT r.j, CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END AS key
+                      FROM (SELECT to_jsonb(o) AS j FROM old_rows o OFFSET 0) r) o
+              FULL JOIN (SELECT r.j, CASE WHEN key_column IS NOT NULL THEN jsonb_build_object(key_column, r.j -> key_column)
+                   ELSE (SELECT jsonb_object_agg(k, r.j -> k) FROM unnest(key_columns) AS k) END AS key
+                      FROM (SELECT to_jsonb(n) AS j FROM new_rows n OFFSET 0) r) n
+                ON o.key = n.key
           ) c
          WHERE c.new_changed IS NOT NULL OR c.old_changed IS NOT NULL;
     END IF;
@@ -866,12 +877,14 @@ COMMENT ON FUNCTION public.link_user() IS 'Links a text "who" column to users: l
 --
 
 CREATE FUNCTION public.registry_actor() RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-    SELECT CASE WHEN current_setting('registry.actor_scope', TRUE) = public.registry_transaction_token()
+BEGIN
+    RETURN CASE WHEN current_setting('registry.actor_scope', TRUE) = public.registry_transaction_token()
                 THEN COALESCE(NULLIF(current_setting('registry.actor', TRUE), ''), session_user::text)
-                ELSE session_user::text END
+                ELSE session_user::text END;
+END;
 $$;
 
 
@@ -1115,10 +1128,12 @@ COMMENT ON FUNCTION public.registry_table_sizes() IS 'Part 6.3: table and index 
 --
 
 CREATE FUNCTION public.registry_transaction_token() RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-    SELECT pg_backend_pid()::text || ':' || (extract(epoch FROM now()) * 1000000)::bigint::text
+BEGIN
+    RETURN pg_backend_pid()::text || ':' || (extract(epoch FROM now()) * 1000000)::bigint::text;
+END;
 $$;
 
 
@@ -3050,6 +3065,13 @@ CREATE INDEX idx_versions_framework ON public.model_versions USING btree (framew
 
 
 --
+-- Name: idx_versions_latest; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_versions_latest ON public.model_versions USING btree (model_id, semver_key DESC) WHERE (status <> 'archived'::text);
+
+
+--
 -- Name: idx_versions_registered; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4007,4 +4029,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20251023002100'),
     ('20251023002200'),
     ('20251023002300'),
-    ('20251023002900');
+    ('20251023002900'),
+    ('20251023003000'),
+    ('20251023003100');

@@ -53,10 +53,13 @@ LIMIT @max_rows;
 
 -- name: ModelVersionGetLatest :one
 -- The highest semantic version of the model that is not archived
--- (10.0.0 above 9.0.0; a release above its pre-releases).
+-- (10.0.0 above 9.0.0; a release above its pre-releases). The model's id
+-- comes from a subquery, not a join, so that the plan (generic ones too)
+-- is one probe of models by name, then the first entry of
+-- idx_versions_latest: no sort of the model's versions.
 SELECT mv.* FROM model_versions mv
-JOIN models m ON m.model_id = mv.model_id
-WHERE m.model_name = @model_name AND mv.status <> 'archived'
+WHERE mv.model_id = (SELECT m.model_id FROM models m WHERE m.model_name = @model_name)
+  AND mv.status <> 'archived'
 ORDER BY mv.semver_key DESC
 LIMIT 1;
 

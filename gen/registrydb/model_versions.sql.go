@@ -238,14 +238,17 @@ func (q *Queries) ModelVersionGetBySemver(ctx context.Context, modelName string,
 
 const modelVersionGetLatest = `-- name: ModelVersionGetLatest :one
 SELECT mv.version_id, mv.model_id, mv.semver, mv.version_alias, mv.description, mv.git_commit, mv.git_branch, mv.artifact_uri, mv.artifact_size_mb, mv.checksum_sha256, mv.framework, mv.framework_version, mv.python_version, mv.cuda_version, mv.status, mv.registered_by, mv.registered_at, mv.promoted_to_production_at, mv.deprecated_at, mv.deprecation_reason, mv.benchmark_accuracy, mv.benchmark_latency_ms, mv.benchmark_throughput_qps, mv.registered_by_user_id, mv.semver_key FROM model_versions mv
-JOIN models m ON m.model_id = mv.model_id
-WHERE m.model_name = $1 AND mv.status <> 'archived'
+WHERE mv.model_id = (SELECT m.model_id FROM models m WHERE m.model_name = $1)
+  AND mv.status <> 'archived'
 ORDER BY mv.semver_key DESC
 LIMIT 1
 `
 
 // The highest semantic version of the model that is not archived
-// (10.0.0 above 9.0.0; a release above its pre-releases).
+// (10.0.0 above 9.0.0; a release above its pre-releases). The model's id
+// comes from a subquery, not a join, so that the plan (generic ones too)
+// is one probe of models by name, then the first entry of
+// idx_versions_latest: no sort of the model's versions.
 func (q *Queries) ModelVersionGetLatest(ctx context.Context, modelName string) (ModelVersion, error) {
 	row := q.db.QueryRow(ctx, modelVersionGetLatest, modelName)
 	var i ModelVersion

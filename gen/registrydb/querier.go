@@ -347,7 +347,10 @@ type Querier interface {
 	ModelVersionGetByIDs(ctx context.Context, versionIds []uuid.UUID) ([]ModelVersion, error)
 	ModelVersionGetBySemver(ctx context.Context, modelName string, semver string) (ModelVersion, error)
 	// The highest semantic version of the model that is not archived
-	// (10.0.0 above 9.0.0; a release above its pre-releases).
+	// (10.0.0 above 9.0.0; a release above its pre-releases). The model's id
+	// comes from a subquery, not a join, so that the plan (generic ones too)
+	// is one probe of models by name, then the first entry of
+	// idx_versions_latest: no sort of the model's versions.
 	ModelVersionGetLatest(ctx context.Context, modelName string) (ModelVersion, error)
 	// Every version of the given models: the import matches its versions
 	// against them and numbers new ones after them.

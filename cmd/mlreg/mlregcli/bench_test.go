@@ -27,6 +27,10 @@ func TestBenchTiny(t *testing.T) {
 		"bulk_load_vs_psql_copy", "bulk_load_vs_insert_per_row",
 		"lookup_model_by_name_p50", "lookup_latest_version_of_model_p50", "lookup_version_by_id_p50",
 		"lineage_round_trips", "lineage_p95", "check_vs_count_runs", "check_scaling_10x",
+		"audit_copy_vs_untracked", "audit_insert_vs_untracked",
+		"lookup_latest_version_vs_pk", "lookup_model_by_name_vs_pk",
+		"lineage_p95_vs_transfer_floor", "lineage_summary_p95_vs_select1",
+		"import_mlflow_vs_seed_copy",
 	}
 	got := map[string]map[string]any{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
