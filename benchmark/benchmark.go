@@ -1,9 +1,13 @@
 // Package benchmark measures the registry against baselines taken in the
 // same run (`mlreg bench`): bulk load against psql \copy and against one
-// INSERT a row, point lookups against SELECT 1, lineage against one query
-// per version, check against a count of the runs and against itself at a
-// tenth of the size. Every figure is a ratio, because absolute times on a
-// shared machine drift from run to run.
+// INSERT a row, writes with the audit trail against the same writes without
+// it, point lookups against a primary-key lookup of the same table and
+// against SELECT 1, lineage against one query per version and against one
+// plain query of its rows (its transfer floor), the --runs summary against
+// SELECT 1, check against a count of the runs and against itself at a
+// tenth of the size, and an MLflow import against seed --scale's COPY.
+// Every figure is a ratio, because absolute times on a shared machine
+// drift from run to run.
 package benchmark
 
 import (

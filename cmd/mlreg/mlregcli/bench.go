@@ -19,9 +19,12 @@ func (a *app) benchCommand() *cobra.Command {
 		Short: "Measure the registry against baselines taken in the same run",
 		Long: `bench builds a synthetic registry (seed --scale) in scratch databases and
 measures it against baselines taken in the same run: bulk load against psql
-\copy and one INSERT a row, point lookups against SELECT 1, lineage against
-one query per version, check against a count of the runs. Every figure is
-a ratio. The scratch databases go on the server of --database-url (a
+\copy and one INSERT a row; writes with the audit trail against the same
+writes without it; point lookups against a primary-key lookup of the same
+table and against SELECT 1; lineage against one query per version and
+against one plain query of the same rows, its --runs summary against
+SELECT 1; check against a count of the runs; an MLflow import against the
+seed's COPY. Every figure is a ratio. The scratch databases go on the server of --database-url (a
 superuser's), or on a throwaway cluster, and are dropped afterwards.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
