@@ -491,6 +491,38 @@ func TestAttackSessionActor(t *testing.T) {
 	}
 }
 
+// TestAttackSessionActorScope: the writer also sets registry.actor_scope
+// for the session, to the token registry_transaction_token() returns (the
+// backend's pid and the transaction's start, both knowable), so that the
+// pair outlives its transaction as a session-level SET would. The token
+// names one transaction: in the next one, on the same connection, the
+// scope no longer matches and the audit names the database user.
+//
+// Within its own transaction the same set_config pair does name the
+// actor, as registry_set_actor (granted to PUBLIC) does: the actor is who
+// the client says acts, and db_user keeps the login, as checked below.
+//
+// Old code (up to 20251023001500): the audit row's actor was 'ghost'.
+func TestAttackSessionActorScope(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _, _ := newFixture(t)
+	w := newLogin(t, pool, "registry_writer")
+	w.must(`BEGIN; SELECT set_config('registry.actor', 'ghost', false), set_config('registry.actor_scope', registry_transaction_token(), false);
+		INSERT INTO teams (team_name) VALUES ('scoped-team'); COMMIT`)
+	w.must("INSERT INTO teams (team_name) VALUES ('later-team')")
+	for team, want := range map[string]string{"scoped-team": "ghost", "later-team": w.name} {
+		var actor, dbUser string
+		err := pool.QueryRow(ctx, `SELECT actor, db_user FROM audit_log WHERE table_name = 'teams' AND new_row->>'team_name' = $1`, team).Scan(&actor, &dbUser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if actor != want || dbUser != w.name {
+			t.Errorf("%s: audit actor %q, db_user %q; want actor %q, db_user %q (the session-level scope counts only in its own transaction)", team, actor, dbUser, want, w.name)
+		}
+	}
+}
+
 // TestAttackAuditSequence: a writer draws ids from audit_log's sequence.
 //
 // Old code: nextval returned an id (USAGE on every sequence).
