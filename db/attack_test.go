@@ -724,3 +724,38 @@ func TestExaminedAndSafe(t *testing.T) {
 		t.Errorf("an extension reaching outside the database is installed")
 	}
 }
+
+// TestAttackAliasRestoreExtendsAHistory: restore_model_alias_period writes
+// only the history of an alias that has none, or only periods the same
+// transaction restored; it told them apart by the rows' xmin. A move (or a
+// removal) in the admin's transaction closes the alias's open period with
+// an UPDATE, which gives that row the transaction's xmin too: an alias
+// with one period then looks new, and the admin prepends a back-dated
+// period under another actor to a history it may not extend.
+//
+// Old code (20251023002900): both periods restored, the alias's history
+// began a year before it was first set, under 'ceo'.
+func TestAttackAliasRestoreExtendsAHistory(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"moved", "removed"} {
+		t.Run(how, func(t *testing.T) {
+			pool, q, f := newFixture(t)
+			v2 := registerVersion(t, q, f.ModelID, "2.0.0")
+			admin := newLogin(t, pool, "registry_admin")
+			var first time.Time
+			if err := pool.QueryRow(context.Background(), "SELECT lower(valid_during) FROM model_aliases WHERE model_id = $1 AND alias = 'champion'", f.ModelID).Scan(&first); err != nil {
+				t.Fatal(err)
+			}
+			before := digest(t, pool)
+			admin.must("BEGIN")
+			if how == "moved" {
+				admin.must("SELECT * FROM move_model_alias($1, 'champion', $2)", f.ModelID, v2.VersionID)
+			} else {
+				admin.must("SELECT * FROM remove_model_alias($1, 'champion')", f.ModelID)
+			}
+			wantSQLState(t, admin.exec("SELECT restore_model_alias_period(900001, $1, 'champion', $2, $3, $4, 'ceo')",
+				f.ModelID, f.VersionID, first.AddDate(-1, 0, 0), first), denied, "has a history already")
+			unchanged(t, pool, before)
+		})
+	}
+}
