@@ -491,6 +491,38 @@ func TestAttackSessionActor(t *testing.T) {
 	}
 }
 
+// TestAttackSessionActorScope: the writer also sets registry.actor_scope
+// for the session, to the token registry_transaction_token() returns (the
+// backend's pid and the transaction's start, both knowable), so that the
+// pair outlives its transaction as a session-level SET would. The token
+// names one transaction: in the next one, on the same connection, the
+// scope no longer matches and the audit names the database user.
+//
+// Within its own transaction the same set_config pair does name the
+// actor, as registry_set_actor (granted to PUBLIC) does: the actor is who
+// the client says acts, and db_user keeps the login, as checked below.
+//
+// Old code (up to 20251023001500): the audit row's actor was 'ghost'.
+func TestAttackSessionActorScope(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _, _ := newFixture(t)
+	w := newLogin(t, pool, "registry_writer")
+	w.must(`BEGIN; SELECT set_config('registry.actor', 'ghost', false), set_config('registry.actor_scope', registry_transaction_token(), false);
+		INSERT INTO teams (team_name) VALUES ('scoped-team'); COMMIT`)
+	w.must("INSERT INTO teams (team_name) VALUES ('later-team')")
+	for team, want := range map[string]string{"scoped-team": "ghost", "later-team": w.name} {
+		var actor, dbUser string
+		err := pool.QueryRow(ctx, `SELECT actor, db_user FROM audit_log WHERE table_name = 'teams' AND new_row->>'team_name' = $1`, team).Scan(&actor, &dbUser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if actor != want || dbUser != w.name {
+			t.Errorf("%s: audit actor %q, db_user %q; want actor %q, db_user %q (the session-level scope counts only in its own transaction)", team, actor, dbUser, want, w.name)
+		}
+	}
+}
+
 // TestAttackAuditSequence: a writer draws ids from audit_log's sequence.
 //
 // Old code: nextval returned an id (USAGE on every sequence).
@@ -690,5 +722,40 @@ func TestExaminedAndSafe(t *testing.T) {
 	// No extension that reaches other databases or the file system.
 	if got := catalogQuery(t, pool, "SELECT count(*) FROM pg_extension WHERE extname IN ('dblink', 'postgres_fdw', 'file_fdw', 'adminpack')"); got[0] != "0" {
 		t.Errorf("an extension reaching outside the database is installed")
+	}
+}
+
+// TestAttackAliasRestoreExtendsAHistory: restore_model_alias_period writes
+// only the history of an alias that has none, or only periods the same
+// transaction restored; it told them apart by the rows' xmin. A move (or a
+// removal) in the admin's transaction closes the alias's open period with
+// an UPDATE, which gives that row the transaction's xmin too: an alias
+// with one period then looks new, and the admin prepends a back-dated
+// period under another actor to a history it may not extend.
+//
+// Old code (20251023002900): both periods restored, the alias's history
+// began a year before it was first set, under 'ceo'.
+func TestAttackAliasRestoreExtendsAHistory(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"moved", "removed"} {
+		t.Run(how, func(t *testing.T) {
+			pool, q, f := newFixture(t)
+			v2 := registerVersion(t, q, f.ModelID, "2.0.0")
+			admin := newLogin(t, pool, "registry_admin")
+			var first time.Time
+			if err := pool.QueryRow(context.Background(), "SELECT lower(valid_during) FROM model_aliases WHERE model_id = $1 AND alias = 'champion'", f.ModelID).Scan(&first); err != nil {
+				t.Fatal(err)
+			}
+			before := digest(t, pool)
+			admin.must("BEGIN")
+			if how == "moved" {
+				admin.must("SELECT * FROM move_model_alias($1, 'champion', $2)", f.ModelID, v2.VersionID)
+			} else {
+				admin.must("SELECT * FROM remove_model_alias($1, 'champion')", f.ModelID)
+			}
+			wantSQLState(t, admin.exec("SELECT restore_model_alias_period(900001, $1, 'champion', $2, $3, $4, 'ceo')",
+				f.ModelID, f.VersionID, first.AddDate(-1, 0, 0), first), denied, "has a history already")
+			unchanged(t, pool, before)
+		})
 	}
 }

@@ -1178,7 +1178,9 @@ CREATE FUNCTION public.restore_model_alias_period(p_alias_id bigint, p_model_id 
     AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM public.model_aliases a
-                WHERE a.model_id = p_model_id AND a.alias = p_alias AND a.xmin <> pg_current_xact_id()::xid) THEN
+                WHERE a.model_id = p_model_id AND a.alias = p_alias AND a.xmin <> pg_current_xact_id()::xid)
+       OR EXISTS (SELECT 1 FROM public.model_alias_locks l
+                   WHERE l.model_id = p_model_id AND l.alias = p_alias AND l.xmin = pg_current_xact_id()::xid) THEN
         RAISE EXCEPTION 'alias % of model % has a history already: a restore writes only the history of an alias that has none', p_alias, p_model_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -4031,4 +4033,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20251023002300'),
     ('20251023002900'),
     ('20251023003000'),
-    ('20251023003100');
+    ('20251023003100'),
+    ('20251023003200');
