@@ -724,7 +724,7 @@ func copyWriter[P any](table string, copyFrom func(*registrydb.Queries) func(con
 
 func newJSONLTables() []jsonlTable {
 	type (
-		team       = registrydb.TeamImportManyCopyFromParams
+		team       = registrydb.TeamInsertManyCopyFromParams
 		user       = registrydb.UserImportManyCopyFromParams
 		env        = registrydb.EnvironmentImportManyCopyFromParams
 		tag        = registrydb.TagImportManyCopyFromParams
@@ -736,8 +736,8 @@ func newJSONLTables() []jsonlTable {
 		run        = registrydb.TrainingRunImportManyCopyFromParams
 		link       = registrydb.RunDatasetImportManyCopyFromParams
 		deployment = registrydb.DeploymentImportManyCopyFromParams
-		modelTag   = registrydb.ModelTagImportManyCopyFromParams
-		datasetTag = registrydb.DatasetTagImportManyCopyFromParams
+		modelTag   = registrydb.ModelTagInsertManyCopyFromParams
+		datasetTag = registrydb.DatasetTagInsertManyCopyFromParams
 		alias      = registrydb.ModelAliasImportHistoryParams
 	)
 	distinct := func(in []uuid.UUID) []uuid.UUID {
@@ -761,7 +761,7 @@ func newJSONLTables() []jsonlTable {
 			},
 			count: func(st *jsonlState, r team) { k := &st.keys; k.TeamIds = append(k.TeamIds, r.TeamID) },
 			write_: copyWriter(EntityTeams, func(q *registrydb.Queries) func(context.Context, []team) (int64, error) {
-				return q.TeamImportManyCopyFrom
+				return q.TeamInsertManyCopyFrom
 			}),
 		},
 		&jtable[user]{table: EntityUsers, key: func(r user) string { return r.UserID.String() },
@@ -956,7 +956,7 @@ func newJSONLTables() []jsonlTable {
 				k.ModelTagKeys = append(k.ModelTagKeys, pairKey(r.ModelID, r.TagID))
 			},
 			write_: copyWriter(EntityModelTags, func(q *registrydb.Queries) func(context.Context, []modelTag) (int64, error) {
-				return q.ModelTagImportManyCopyFrom
+				return q.ModelTagInsertManyCopyFrom
 			}),
 		},
 		&jtable[datasetTag]{table: EntityDatasetTags, key: func(r datasetTag) string { return r.DatasetID.String() + "/" + r.TagID.String() },
@@ -979,7 +979,7 @@ func newJSONLTables() []jsonlTable {
 				k.DatasetTagKeys = append(k.DatasetTagKeys, pairKey(r.DatasetID, r.TagID))
 			},
 			write_: copyWriter(EntityDatasetTags, func(q *registrydb.Queries) func(context.Context, []datasetTag) (int64, error) {
-				return q.DatasetTagImportManyCopyFrom
+				return q.DatasetTagInsertManyCopyFrom
 			}),
 		},
 		&jtable[alias]{table: EntityAliases, key: func(r alias) string { return fmt.Sprint(r.AliasID) },
