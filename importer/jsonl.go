@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -341,7 +342,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 			sel.experiments = append(sel.experiments, e.ExperimentID)
 		}
 		addUser(e.CreatedByUserID)
-		if e.ModelID != nil && *e.ModelID != m.ModelID && !in(uuidStrings(sel.models), e.ModelID.String()) {
+		if e.ModelID != nil && *e.ModelID != m.ModelID && !slices.Contains(sel.models, *e.ModelID) {
 			sel.models = append(sel.models, *e.ModelID)
 		}
 	}
@@ -439,14 +440,6 @@ func runDatasetsByRuns(ctx context.Context, q *registrydb.Queries, runs []uuid.U
 		p.AfterRunID, p.AfterDatasetID, p.AfterRole = last.RunID, last.DatasetID, last.DatasetRole
 	}
 	return q.RunDatasetExportByRuns(ctx, p)
-}
-
-func uuidStrings(ids []uuid.UUID) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = id.String()
-	}
-	return out
 }
 
 // JSONL imports an export (ExportJSONL) read from r into registryDB, rows
