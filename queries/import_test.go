@@ -2,6 +2,7 @@ package queries_test
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -24,15 +25,6 @@ func convert[P any, R any](t *testing.T, rows []R) []P {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func has[T any](rows []T, match func(T) bool) bool {
-	for _, r := range rows {
-		if match(r) {
-			return true
-		}
-	}
-	return false
 }
 
 // TestExportQueries reads each table through its Export query, all rows
@@ -249,7 +241,7 @@ func TestImportQueries(t *testing.T) {
 	if got := res(q.ModelImportLookup(ctx, []uuid.UUID{f.ModelID}, []string{})).must(t); len(got) != 1 {
 		t.Errorf("ModelImportLookup(id) = %+v", got)
 	}
-	if got := res(q.ModelVersionImportListByModels(ctx, []uuid.UUID{f.ModelID})).must(t); len(got) != 2 || !has(got, func(v registrydb.ModelVersionImportListByModelsRow) bool {
+	if got := res(q.ModelVersionImportListByModels(ctx, []uuid.UUID{f.ModelID})).must(t); len(got) != 2 || !slices.ContainsFunc(got, func(v registrydb.ModelVersionImportListByModelsRow) bool {
 		return v.Semver == "1.0.0" && v.Status == "registered"
 	}) {
 		t.Errorf("ModelVersionImportListByModels = %+v", got)
