@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -341,7 +342,7 @@ func selectModel(ctx context.Context, q *registrydb.Queries, name string) (*sele
 			sel.experiments = append(sel.experiments, e.ExperimentID)
 		}
 		addUser(e.CreatedByUserID)
-		if e.ModelID != nil && *e.ModelID != m.ModelID && !in(uuidStrings(sel.models), e.ModelID.String()) {
+		if e.ModelID != nil && *e.ModelID != m.ModelID && !slices.Contains(sel.models, *e.ModelID) {
 			sel.models = append(sel.models, *e.ModelID)
 		}
 	}
@@ -439,14 +440,6 @@ func runDatasetsByRuns(ctx context.Context, q *registrydb.Queries, runs []uuid.U
 		p.AfterRunID, p.AfterDatasetID, p.AfterRole = last.RunID, last.DatasetID, last.DatasetRole
 	}
 	return q.RunDatasetExportByRuns(ctx, p)
-}
-
-func uuidStrings(ids []uuid.UUID) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = id.String()
-	}
-	return out
 }
 
 // JSONL imports an export (ExportJSONL) read from r into registryDB, rows
@@ -724,7 +717,7 @@ func copyWriter[P any](table string, copyFrom func(*registrydb.Queries) func(con
 
 func newJSONLTables() []jsonlTable {
 	type (
-		team       = registrydb.TeamImportManyCopyFromParams
+		team       = registrydb.TeamInsertManyCopyFromParams
 		user       = registrydb.UserImportManyCopyFromParams
 		env        = registrydb.EnvironmentImportManyCopyFromParams
 		tag        = registrydb.TagImportManyCopyFromParams
@@ -736,8 +729,8 @@ func newJSONLTables() []jsonlTable {
 		run        = registrydb.TrainingRunImportManyCopyFromParams
 		link       = registrydb.RunDatasetImportManyCopyFromParams
 		deployment = registrydb.DeploymentImportManyCopyFromParams
-		modelTag   = registrydb.ModelTagImportManyCopyFromParams
-		datasetTag = registrydb.DatasetTagImportManyCopyFromParams
+		modelTag   = registrydb.ModelTagInsertManyCopyFromParams
+		datasetTag = registrydb.DatasetTagInsertManyCopyFromParams
 		alias      = registrydb.ModelAliasImportHistoryParams
 	)
 	distinct := func(in []uuid.UUID) []uuid.UUID {
@@ -761,7 +754,7 @@ func newJSONLTables() []jsonlTable {
 			},
 			count: func(st *jsonlState, r team) { k := &st.keys; k.TeamIds = append(k.TeamIds, r.TeamID) },
 			write_: copyWriter(EntityTeams, func(q *registrydb.Queries) func(context.Context, []team) (int64, error) {
-				return q.TeamImportManyCopyFrom
+				return q.TeamInsertManyCopyFrom
 			}),
 		},
 		&jtable[user]{table: EntityUsers, key: func(r user) string { return r.UserID.String() },
@@ -956,7 +949,7 @@ func newJSONLTables() []jsonlTable {
 				k.ModelTagKeys = append(k.ModelTagKeys, pairKey(r.ModelID, r.TagID))
 			},
 			write_: copyWriter(EntityModelTags, func(q *registrydb.Queries) func(context.Context, []modelTag) (int64, error) {
-				return q.ModelTagImportManyCopyFrom
+				return q.ModelTagInsertManyCopyFrom
 			}),
 		},
 		&jtable[datasetTag]{table: EntityDatasetTags, key: func(r datasetTag) string { return r.DatasetID.String() + "/" + r.TagID.String() },
@@ -979,7 +972,7 @@ func newJSONLTables() []jsonlTable {
 				k.DatasetTagKeys = append(k.DatasetTagKeys, pairKey(r.DatasetID, r.TagID))
 			},
 			write_: copyWriter(EntityDatasetTags, func(q *registrydb.Queries) func(context.Context, []datasetTag) (int64, error) {
-				return q.DatasetTagImportManyCopyFrom
+				return q.DatasetTagInsertManyCopyFrom
 			}),
 		},
 		&jtable[alias]{table: EntityAliases, key: func(r alias) string { return fmt.Sprint(r.AliasID) },

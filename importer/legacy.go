@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,15 +26,6 @@ var (
 	registryFrameworks = []string{"pytorch", "tensorflow", "sklearn", "xgboost", "jax", "lightgbm", "catboost", "onnx", "huggingface"}
 	runStatuses        = []string{"queued", "running", "succeeded", "failed", "cancelled", "timeout"}
 )
-
-func in(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // legacyRow is one row of Exercise 01's training_runs.
 type legacyRow struct {
@@ -183,10 +175,10 @@ func checkLegacy(r legacyRow) string {
 	if _, err := uuid.Parse(r.runID); err != nil {
 		return fmt.Sprintf("run_id %q is not a UUID", r.runID)
 	}
-	if !in(registryFrameworks, r.framework) {
+	if !slices.Contains(registryFrameworks, r.framework) {
 		return fmt.Sprintf("framework %q is not one the registry knows (%s)", r.framework, strings.Join(registryFrameworks, ", "))
 	}
-	if !in(runStatuses, r.status) {
+	if !slices.Contains(runStatuses, r.status) {
 		return fmt.Sprintf("status %q is not one the registry knows (%s)", r.status, strings.Join(runStatuses, ", "))
 	}
 	for _, m := range []struct {
@@ -349,17 +341,17 @@ func mapLegacy(rows []legacyRow, report *Report, opts Options) *bundle {
 		}
 	}
 	// Entities only refused rows name.
-	for _, name := range sortedKeys(allModels) {
+	for _, name := range slices.Sorted(maps.Keys(allModels)) {
 		if models[name] == nil {
 			report.skip(EntityModels, name, "every row naming it was refused")
 		}
 	}
-	for _, name := range sortedKeys(allExps) {
+	for _, name := range slices.Sorted(maps.Keys(allExps)) {
 		if exps[name] == nil {
 			report.skip(EntityExperiments, name, "every row naming it was refused")
 		}
 	}
-	for _, name := range sortedKeys(allDatasets) {
+	for _, name := range slices.Sorted(maps.Keys(allDatasets)) {
 		if datasets[name] == nil {
 			report.skip(EntityDatasets, name, "every row naming it was refused")
 		}
@@ -370,13 +362,4 @@ func mapLegacy(rows []legacyRow, report *Report, opts Options) *bundle {
 		}
 	}
 	return b
-}
-
-func sortedKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

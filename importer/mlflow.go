@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -408,7 +409,7 @@ var flavorFramework = []struct{ flavor, framework string }{
 // framework or an MLflow flavor.
 func frameworkOf(name string) string {
 	name = strings.ToLower(strings.TrimSpace(name))
-	if in(registryFrameworks, name) {
+	if slices.Contains(registryFrameworks, name) {
 		return name
 	}
 	for _, f := range flavorFramework {
@@ -705,7 +706,7 @@ func tagOf(key string, value *string) (string, string) {
 	if value != nil {
 		v = strings.TrimSpace(*value)
 	}
-	if k := strings.ToLower(strings.TrimSpace(key)); in(registryTagCategories, k) && v != "" {
+	if k := strings.ToLower(strings.TrimSpace(key)); slices.Contains(registryTagCategories, k) && v != "" {
 		return k, v
 	}
 	if v == "" {
@@ -1026,7 +1027,7 @@ func mapMLflow(s *mlStore, report *Report, opts Options) *bundle {
 			datasets[key] = d
 			b.datasets = append(b.datasets, d)
 		}
-		if !in(digests[key], inp.digest) {
+		if !slices.Contains(digests[key], inp.digest) {
 			digests[key] = append(digests[key], inp.digest)
 		}
 		b.links = append(b.links, &bLink{source: source, run: br, dataset: d, role: role})

@@ -177,7 +177,7 @@ type applier struct {
 	runUpdates    []registrydb.TrainingRunImportUpdateParams
 	newLinks      []registrydb.RunDatasetImportManyCopyFromParams
 	newTags       []registrydb.TagImportManyCopyFromParams
-	newModelTags  []registrydb.ModelTagImportManyCopyFromParams
+	newModelTags  []registrydb.ModelTagInsertManyCopyFromParams
 	aliasMoves    []registrydb.ModelAliasMoveParams
 	keys          registrydb.RegistryKeyCountsParams
 	expected      map[string]int64
@@ -719,7 +719,7 @@ func (a *applier) resolveTags() error {
 			continue
 		}
 		a.modelTagsSeen[k] = true
-		a.newModelTags = append(a.newModelTags, registrydb.ModelTagImportManyCopyFromParams{
+		a.newModelTags = append(a.newModelTags, registrydb.ModelTagInsertManyCopyFromParams{
 			ModelID: k[0], TagID: k[1], TaggedAt: &a.importTime, TaggedBy: &actor,
 		})
 		a.count(EntityModelTags, stateNew)
@@ -817,7 +817,7 @@ func (a *applier) write() error {
 		func() error { return copyChunks(ctx, o, EntityRuns, a.newRuns, q.TrainingRunImportManyCopyFrom) },
 		func() error { return copyChunks(ctx, o, EntityRunDatasets, a.newLinks, q.RunDatasetImportManyCopyFrom) },
 		func() error { return copyChunks(ctx, o, EntityTags, a.newTags, q.TagImportManyCopyFrom) },
-		func() error { return copyChunks(ctx, o, EntityModelTags, a.newModelTags, q.ModelTagImportManyCopyFrom) },
+		func() error { return copyChunks(ctx, o, EntityModelTags, a.newModelTags, q.ModelTagInsertManyCopyFrom) },
 		func() error { return each(ctx, o, "update models", a.modelUpdates, q.ModelImportUpdate) },
 		func() error { return each(ctx, o, "update model_versions", a.verUpdates, q.ModelVersionImportUpdate) },
 		func() error { return each(ctx, o, "update training_runs", a.runUpdates, q.TrainingRunImportUpdate) },

@@ -2,11 +2,9 @@
 -- mlflow and jsonl). The ...ImportManyCopyFrom queries name every column of
 -- their table but the generated ones, so that an export read back through
 -- them reproduces the rows, ids and timestamps included. Lookups take arrays
--- of keys: one round trip for a chunk of rows, never one per row.
-
--- name: TeamImportManyCopyFrom :copyfrom
-INSERT INTO teams (team_id, team_name, team_email, department, cost_center, manager_name, created_at)
-VALUES (@team_id, @team_name, @team_email, @department, @cost_center, @manager_name, @created_at);
+-- of keys: one round trip for a chunk of rows, never one per row. Where a
+-- table's ...InsertManyCopyFrom (mlreg seed --scale) already names every
+-- column (teams, model_tags, dataset_tags), the importer uses that one.
 
 -- name: UserImportManyCopyFrom :copyfrom
 INSERT INTO users (user_id, username, email, display_name, team_id, is_active, created_at)
@@ -122,14 +120,6 @@ INSERT INTO approvals (
 -- name: TagImportManyCopyFrom :copyfrom
 INSERT INTO tags (tag_id, tag_category, tag_value, tag_description, created_at)
 VALUES (@tag_id, @tag_category, @tag_value, @tag_description, @created_at);
-
--- name: ModelTagImportManyCopyFrom :copyfrom
-INSERT INTO model_tags (model_id, tag_id, tagged_at, tagged_by)
-VALUES (@model_id, @tag_id, @tagged_at, @tagged_by);
-
--- name: DatasetTagImportManyCopyFrom :copyfrom
-INSERT INTO dataset_tags (dataset_id, tag_id, tagged_at, tagged_by)
-VALUES (@dataset_id, @tag_id, @tagged_at, @tagged_by);
 
 -- name: ModelAliasImportHistory :exec
 -- One period of an alias's history as it was exported, id and set_by

@@ -2,6 +2,7 @@ package queries_test
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -24,15 +25,6 @@ func convert[P any, R any](t *testing.T, rows []R) []P {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func has[T any](rows []T, match func(T) bool) bool {
-	for _, r := range rows {
-		if match(r) {
-			return true
-		}
-	}
-	return false
 }
 
 // TestExportQueries reads each table through its Export query, all rows
@@ -139,8 +131,8 @@ func TestImportQueries(t *testing.T) {
 			t.Fatalf("%s: copied %d rows, %v; want %d", what, n, err, want)
 		}
 	}
-	teams := convert[registrydb.TeamImportManyCopyFromParams](t, res(src.TeamExport(ctx, registrydb.TeamExportParams{AllRows: true, TeamIds: none, MaxRows: page})).must(t))
-	n, err := q.TeamImportManyCopyFrom(ctx, teams)
+	teams := convert[registrydb.TeamInsertManyCopyFromParams](t, res(src.TeamExport(ctx, registrydb.TeamExportParams{AllRows: true, TeamIds: none, MaxRows: page})).must(t))
+	n, err := q.TeamInsertManyCopyFrom(ctx, teams)
 	copied("teams", n, err, 1)
 	users := convert[registrydb.UserImportManyCopyFromParams](t, res(src.UserExport(ctx, registrydb.UserExportParams{AllRows: true, UserIds: none, MaxRows: page})).must(t))
 	n, err = q.UserImportManyCopyFrom(ctx, users)
@@ -188,12 +180,12 @@ func TestImportQueries(t *testing.T) {
 	deployments := convert[registrydb.DeploymentImportManyCopyFromParams](t, res(src.DeploymentExportAll(ctx, uuid.Nil, page)).must(t))
 	n, err = q.DeploymentImportManyCopyFrom(ctx, deployments)
 	copied("deployments", n, err, 1)
-	modelTags := convert[registrydb.ModelTagImportManyCopyFromParams](t, res(src.ModelTagExport(ctx, registrydb.ModelTagExportParams{AllRows: true, ModelIds: none, MaxRows: page})).must(t))
-	datasetTags := convert[registrydb.DatasetTagImportManyCopyFromParams](t, res(src.DatasetTagExport(ctx, registrydb.DatasetTagExportParams{AllRows: true, DatasetIds: none, MaxRows: page})).must(t))
+	modelTags := convert[registrydb.ModelTagInsertManyCopyFromParams](t, res(src.ModelTagExport(ctx, registrydb.ModelTagExportParams{AllRows: true, ModelIds: none, MaxRows: page})).must(t))
+	datasetTags := convert[registrydb.DatasetTagInsertManyCopyFromParams](t, res(src.DatasetTagExport(ctx, registrydb.DatasetTagExportParams{AllRows: true, DatasetIds: none, MaxRows: page})).must(t))
 	modelTags[0].TagID, datasetTags[0].TagID = dstTag, dstTag
-	n, err = q.ModelTagImportManyCopyFrom(ctx, modelTags)
+	n, err = q.ModelTagInsertManyCopyFrom(ctx, modelTags)
 	copied("model_tags", n, err, 1)
-	n, err = q.DatasetTagImportManyCopyFrom(ctx, datasetTags)
+	n, err = q.DatasetTagInsertManyCopyFrom(ctx, datasetTags)
 	copied("dataset_tags", n, err, 1)
 	aliases := convert[registrydb.ModelAliasImportHistoryParams](t, res(src.ModelAliasExport(ctx, registrydb.ModelAliasExportParams{AllRows: true, ModelIds: none, MaxRows: page})).must(t))
 	for _, a := range aliases {
@@ -249,7 +241,7 @@ func TestImportQueries(t *testing.T) {
 	if got := res(q.ModelImportLookup(ctx, []uuid.UUID{f.ModelID}, []string{})).must(t); len(got) != 1 {
 		t.Errorf("ModelImportLookup(id) = %+v", got)
 	}
-	if got := res(q.ModelVersionImportListByModels(ctx, []uuid.UUID{f.ModelID})).must(t); len(got) != 2 || !has(got, func(v registrydb.ModelVersionImportListByModelsRow) bool {
+	if got := res(q.ModelVersionImportListByModels(ctx, []uuid.UUID{f.ModelID})).must(t); len(got) != 2 || !slices.ContainsFunc(got, func(v registrydb.ModelVersionImportListByModelsRow) bool {
 		return v.Semver == "1.0.0" && v.Status == "registered"
 	}) {
 		t.Errorf("ModelVersionImportListByModels = %+v", got)

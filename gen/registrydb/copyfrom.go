@@ -208,41 +208,6 @@ func (q *Queries) DatasetInsertManyCopyFrom(ctx context.Context, arg []DatasetIn
 	return q.db.CopyFrom(ctx, []string{"datasets"}, []string{"dataset_id", "dataset_name", "display_name", "description", "storage_location", "storage_format", "storage_size_gb", "data_steward", "team_id", "freshness_sla_hours", "last_updated_at", "row_count", "column_count", "contains_pii", "data_classification", "retention_days", "created_at", "created_by"}, &iteratorForDatasetInsertManyCopyFrom{rows: arg})
 }
 
-// iteratorForDatasetTagImportManyCopyFrom implements pgx.CopyFromSource.
-type iteratorForDatasetTagImportManyCopyFrom struct {
-	rows                 []DatasetTagImportManyCopyFromParams
-	skippedFirstNextCall bool
-}
-
-func (r *iteratorForDatasetTagImportManyCopyFrom) Next() bool {
-	if len(r.rows) == 0 {
-		return false
-	}
-	if !r.skippedFirstNextCall {
-		r.skippedFirstNextCall = true
-		return true
-	}
-	r.rows = r.rows[1:]
-	return len(r.rows) > 0
-}
-
-func (r iteratorForDatasetTagImportManyCopyFrom) Values() ([]interface{}, error) {
-	return []interface{}{
-		r.rows[0].DatasetID,
-		r.rows[0].TagID,
-		r.rows[0].TaggedAt,
-		r.rows[0].TaggedBy,
-	}, nil
-}
-
-func (r iteratorForDatasetTagImportManyCopyFrom) Err() error {
-	return nil
-}
-
-func (q *Queries) DatasetTagImportManyCopyFrom(ctx context.Context, arg []DatasetTagImportManyCopyFromParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"dataset_tags"}, []string{"dataset_id", "tag_id", "tagged_at", "tagged_by"}, &iteratorForDatasetTagImportManyCopyFrom{rows: arg})
-}
-
 // iteratorForDatasetTagInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForDatasetTagInsertManyCopyFrom struct {
 	rows                 []DatasetTagInsertManyCopyFromParams
@@ -605,41 +570,6 @@ func (q *Queries) ModelInsertManyCopyFrom(ctx context.Context, arg []ModelInsert
 	return q.db.CopyFrom(ctx, []string{"models"}, []string{"model_id", "model_name", "display_name", "description", "objective", "team_id", "primary_contact", "business_unit", "risk_level", "compliance_required", "github_repo", "documentation_url", "created_at", "updated_at", "created_by"}, &iteratorForModelInsertManyCopyFrom{rows: arg})
 }
 
-// iteratorForModelTagImportManyCopyFrom implements pgx.CopyFromSource.
-type iteratorForModelTagImportManyCopyFrom struct {
-	rows                 []ModelTagImportManyCopyFromParams
-	skippedFirstNextCall bool
-}
-
-func (r *iteratorForModelTagImportManyCopyFrom) Next() bool {
-	if len(r.rows) == 0 {
-		return false
-	}
-	if !r.skippedFirstNextCall {
-		r.skippedFirstNextCall = true
-		return true
-	}
-	r.rows = r.rows[1:]
-	return len(r.rows) > 0
-}
-
-func (r iteratorForModelTagImportManyCopyFrom) Values() ([]interface{}, error) {
-	return []interface{}{
-		r.rows[0].ModelID,
-		r.rows[0].TagID,
-		r.rows[0].TaggedAt,
-		r.rows[0].TaggedBy,
-	}, nil
-}
-
-func (r iteratorForModelTagImportManyCopyFrom) Err() error {
-	return nil
-}
-
-func (q *Queries) ModelTagImportManyCopyFrom(ctx context.Context, arg []ModelTagImportManyCopyFromParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"model_tags"}, []string{"model_id", "tag_id", "tagged_at", "tagged_by"}, &iteratorForModelTagImportManyCopyFrom{rows: arg})
-}
-
 // iteratorForModelTagInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForModelTagInsertManyCopyFrom struct {
 	rows                 []ModelTagInsertManyCopyFromParams
@@ -927,49 +857,6 @@ func (q *Queries) TagInsertManyCopyFrom(ctx context.Context, arg []TagInsertMany
 	return q.db.CopyFrom(ctx, []string{"tags"}, []string{"tag_category", "tag_value", "tag_description"}, &iteratorForTagInsertManyCopyFrom{rows: arg})
 }
 
-// iteratorForTeamImportManyCopyFrom implements pgx.CopyFromSource.
-type iteratorForTeamImportManyCopyFrom struct {
-	rows                 []TeamImportManyCopyFromParams
-	skippedFirstNextCall bool
-}
-
-func (r *iteratorForTeamImportManyCopyFrom) Next() bool {
-	if len(r.rows) == 0 {
-		return false
-	}
-	if !r.skippedFirstNextCall {
-		r.skippedFirstNextCall = true
-		return true
-	}
-	r.rows = r.rows[1:]
-	return len(r.rows) > 0
-}
-
-func (r iteratorForTeamImportManyCopyFrom) Values() ([]interface{}, error) {
-	return []interface{}{
-		r.rows[0].TeamID,
-		r.rows[0].TeamName,
-		r.rows[0].TeamEmail,
-		r.rows[0].Department,
-		r.rows[0].CostCenter,
-		r.rows[0].ManagerName,
-		r.rows[0].CreatedAt,
-	}, nil
-}
-
-func (r iteratorForTeamImportManyCopyFrom) Err() error {
-	return nil
-}
-
-// The importer's queries (package importer: mlreg import training-runs,
-// mlflow and jsonl). The ...ImportManyCopyFrom queries name every column of
-// their table but the generated ones, so that an export read back through
-// them reproduces the rows, ids and timestamps included. Lookups take arrays
-// of keys: one round trip for a chunk of rows, never one per row.
-func (q *Queries) TeamImportManyCopyFrom(ctx context.Context, arg []TeamImportManyCopyFromParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"teams"}, []string{"team_id", "team_name", "team_email", "department", "cost_center", "manager_name", "created_at"}, &iteratorForTeamImportManyCopyFrom{rows: arg})
-}
-
 // iteratorForTeamInsertManyCopyFrom implements pgx.CopyFromSource.
 type iteratorForTeamInsertManyCopyFrom struct {
 	rows                 []TeamInsertManyCopyFromParams
@@ -1162,6 +1049,13 @@ func (r iteratorForUserImportManyCopyFrom) Err() error {
 	return nil
 }
 
+// The importer's queries (package importer: mlreg import training-runs,
+// mlflow and jsonl). The ...ImportManyCopyFrom queries name every column of
+// their table but the generated ones, so that an export read back through
+// them reproduces the rows, ids and timestamps included. Lookups take arrays
+// of keys: one round trip for a chunk of rows, never one per row. Where a
+// table's ...InsertManyCopyFrom (mlreg seed --scale) already names every
+// column (teams, model_tags, dataset_tags), the importer uses that one.
 func (q *Queries) UserImportManyCopyFrom(ctx context.Context, arg []UserImportManyCopyFromParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"users"}, []string{"user_id", "username", "email", "display_name", "team_id", "is_active", "created_at"}, &iteratorForUserImportManyCopyFrom{rows: arg})
 }

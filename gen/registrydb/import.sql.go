@@ -104,13 +104,6 @@ type DatasetImportManyCopyFromParams struct {
 	CreatedBy          *string    `json:"created_by"`
 }
 
-type DatasetTagImportManyCopyFromParams struct {
-	DatasetID uuid.UUID  `json:"dataset_id"`
-	TagID     uuid.UUID  `json:"tag_id"`
-	TaggedAt  *time.Time `json:"tagged_at"`
-	TaggedBy  *string    `json:"tagged_by"`
-}
-
 type DeploymentImportManyCopyFromParams struct {
 	DeploymentID              uuid.UUID  `json:"deployment_id"`
 	VersionID                 uuid.UUID  `json:"version_id"`
@@ -385,13 +378,6 @@ func (q *Queries) ModelTagImportListByModels(ctx context.Context, modelIds []uui
 		return nil, err
 	}
 	return items, nil
-}
-
-type ModelTagImportManyCopyFromParams struct {
-	ModelID  uuid.UUID  `json:"model_id"`
-	TagID    uuid.UUID  `json:"tag_id"`
-	TaggedAt *time.Time `json:"tagged_at"`
-	TaggedBy *string    `json:"tagged_by"`
 }
 
 const modelVersionImportListByModels = `-- name: ModelVersionImportListByModels :many
@@ -674,16 +660,6 @@ type TagImportManyCopyFromParams struct {
 	TagValue       string     `json:"tag_value"`
 	TagDescription *string    `json:"tag_description"`
 	CreatedAt      *time.Time `json:"created_at"`
-}
-
-type TeamImportManyCopyFromParams struct {
-	TeamID      uuid.UUID  `json:"team_id"`
-	TeamName    string     `json:"team_name"`
-	TeamEmail   *string    `json:"team_email"`
-	Department  *string    `json:"department"`
-	CostCenter  *string    `json:"cost_center"`
-	ManagerName *string    `json:"manager_name"`
-	CreatedAt   *time.Time `json:"created_at"`
 }
 
 const trainingRunImportLookup = `-- name: TrainingRunImportLookup :many

@@ -93,7 +93,6 @@ type Querier interface {
 	DatasetTagAttach(ctx context.Context, arg DatasetTagAttachParams) error
 	DatasetTagDetach(ctx context.Context, datasetID uuid.UUID, tagID uuid.UUID) (int64, error)
 	DatasetTagExport(ctx context.Context, arg DatasetTagExportParams) ([]DatasetTag, error)
-	DatasetTagImportManyCopyFrom(ctx context.Context, arg []DatasetTagImportManyCopyFromParams) (int64, error)
 	// Bulk load of dataset tags through COPY (mlreg seed --scale).
 	DatasetTagInsertManyCopyFrom(ctx context.Context, arg []DatasetTagInsertManyCopyFromParams) (int64, error)
 	DatasetTagListByDataset(ctx context.Context, datasetID uuid.UUID) ([]DatasetTagListByDatasetRow, error)
@@ -328,7 +327,6 @@ type Querier interface {
 	ModelTagDetach(ctx context.Context, modelID uuid.UUID, tagID uuid.UUID) (int64, error)
 	ModelTagExport(ctx context.Context, arg ModelTagExportParams) ([]ModelTag, error)
 	ModelTagImportListByModels(ctx context.Context, modelIds []uuid.UUID) ([]ModelTag, error)
-	ModelTagImportManyCopyFrom(ctx context.Context, arg []ModelTagImportManyCopyFromParams) (int64, error)
 	// Bulk load of model tags through COPY (mlreg seed --scale).
 	ModelTagInsertManyCopyFrom(ctx context.Context, arg []ModelTagInsertManyCopyFromParams) (int64, error)
 	ModelTagListByModel(ctx context.Context, modelID uuid.UUID) ([]ModelTagListByModelRow, error)
@@ -535,12 +533,6 @@ type Querier interface {
 	TeamExport(ctx context.Context, arg TeamExportParams) ([]Team, error)
 	TeamGetByID(ctx context.Context, teamID uuid.UUID) (Team, error)
 	TeamGetByName(ctx context.Context, teamName string) (Team, error)
-	// The importer's queries (package importer: mlreg import training-runs,
-	// mlflow and jsonl). The ...ImportManyCopyFrom queries name every column of
-	// their table but the generated ones, so that an export read back through
-	// them reproduces the rows, ids and timestamps included. Lookups take arrays
-	// of keys: one round trip for a chunk of rows, never one per row.
-	TeamImportManyCopyFrom(ctx context.Context, arg []TeamImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale), team_id supplied by the caller.
 	TeamInsertManyCopyFrom(ctx context.Context, arg []TeamInsertManyCopyFromParams) (int64, error)
 	// Keyset pagination: pass the last team_name of the previous page ('' for the first).
@@ -583,6 +575,13 @@ type Querier interface {
 	UserExport(ctx context.Context, arg UserExportParams) ([]User, error)
 	UserGetByID(ctx context.Context, userID uuid.UUID) (User, error)
 	UserGetByUsername(ctx context.Context, username string) (User, error)
+	// The importer's queries (package importer: mlreg import training-runs,
+	// mlflow and jsonl). The ...ImportManyCopyFrom queries name every column of
+	// their table but the generated ones, so that an export read back through
+	// them reproduces the rows, ids and timestamps included. Lookups take arrays
+	// of keys: one round trip for a chunk of rows, never one per row. Where a
+	// table's ...InsertManyCopyFrom (mlreg seed --scale) already names every
+	// column (teams, model_tags, dataset_tags), the importer uses that one.
 	UserImportManyCopyFrom(ctx context.Context, arg []UserImportManyCopyFromParams) (int64, error)
 	// Bulk load through COPY (mlreg seed --scale), user_id supplied by the caller.
 	UserInsertManyCopyFrom(ctx context.Context, arg []UserInsertManyCopyFromParams) (int64, error)
