@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
+	"github.com/mlplatform/model-registry/internal/graphviz"
 )
 
 // Area is a part of the schema drawn on a diagram of its own, so that each
@@ -146,7 +147,7 @@ func WriteDOT(w io.Writer, s Schema, opts DOTOptions) error {
 				note = "see " + a.Name
 			}
 			fmt.Fprintf(b, "  %s [shape=box, style=\"dashed,rounded,filled\", fillcolor=%q, margin=\"0.15,0.08\", label=<<b>%s</b><br/><font point-size=\"11\">%s</font>>];\n",
-				dotID(t), stubColor, html.EscapeString(t), html.EscapeString(note))
+				graphviz.ID(t), stubColor, html.EscapeString(t), html.EscapeString(note))
 		}
 	}
 
@@ -158,16 +159,16 @@ func WriteDOT(w io.Writer, s Schema, opts DOTOptions) error {
 		if fk.notNull {
 			head = "teetee"
 		}
-		from, to := dotID(fk.referenced), dotID(fk.table)
+		from, to := graphviz.ID(fk.referenced), graphviz.ID(fk.table)
 		if !opts.Overview && full[fk.referenced] && len(fk.refColumns) > 0 {
-			from += ":" + dotString(dotPort(fk.refColumns[0], "out")) + ":e"
+			from += ":" + graphviz.ID(dotPort(fk.refColumns[0], "out")) + ":e"
 		}
 		if !opts.Overview && full[fk.table] {
-			to += ":" + dotString(dotPort(fk.columns[0], "in")) + ":w"
+			to += ":" + graphviz.ID(dotPort(fk.columns[0], "in")) + ":w"
 		}
 		attrs := fmt.Sprintf("arrowtail=%s, arrowhead=%s", head, tail)
 		if !opts.Overview {
-			attrs += ", tooltip=" + dotString(fmt.Sprintf("%s (%s) -> %s ON DELETE %s", fk.table, strings.Join(fk.columns, ", "), fk.referenced, fk.deleteRule))
+			attrs += ", tooltip=" + graphviz.Label(fmt.Sprintf("%s (%s) -> %s ON DELETE %s", fk.table, strings.Join(fk.columns, ", "), fk.referenced, fk.deleteRule))
 		}
 		if fk.deleteRule == "CASCADE" && !opts.Overview {
 			attrs += ", style=bold"
@@ -195,19 +196,19 @@ func writeOverviewNodes(b *strings.Builder, s Schema, areas []Area, areaOf map[s
 		if len(drawn) == 0 {
 			continue // a schema other than the registry's
 		}
-		fmt.Fprintf(b, "  subgraph %s {\n", dotID("cluster_"+a.Name))
+		fmt.Fprintf(b, "  subgraph %s {\n", graphviz.ID("cluster_"+a.Name))
 		fmt.Fprintf(b, "    graph [label=%s, fontsize=16, style=\"rounded,dashed\", color=\"#999999\"];\n",
-			dotString(a.Title+" (er-"+a.Name+".png)"))
+			graphviz.Label(a.Title+" (er-"+a.Name+".png)"))
 		for _, t := range drawn {
 			fmt.Fprintf(b, "    %s [shape=box, style=\"rounded,filled\", fillcolor=%q, margin=\"0.2,0.1\", label=%s];\n",
-				dotID(t), color(t), dotString(t))
+				graphviz.ID(t), color(t), graphviz.Label(t))
 		}
 		fmt.Fprintln(b, "  }")
 	}
 	for _, t := range s.tables {
 		if areaOf[t] == nil {
 			fmt.Fprintf(b, "  %s [shape=box, style=\"rounded,filled\", fillcolor=%q, margin=\"0.2,0.1\", label=%s];\n",
-				dotID(t), color(t), dotString(t))
+				graphviz.ID(t), color(t), graphviz.Label(t))
 		}
 	}
 }
@@ -216,7 +217,7 @@ func writeOverviewNodes(b *strings.Builder, s Schema, areas []Area, areaOf map[s
 // row per column with the column's name (underlined in the primary key),
 // type and keys, with a port at each end of the row (dotPort).
 func writeTableNode(b *strings.Builder, table string, cols []registrydb.CatalogTableColumnsRow, keys map[string]string, fill string) {
-	fmt.Fprintf(b, "  %s [label=<\n", dotID(table))
+	fmt.Fprintf(b, "  %s [label=<\n", graphviz.ID(table))
 	fmt.Fprintf(b, "    <table border=\"1\" cellborder=\"0\" cellspacing=\"0\" cellpadding=\"4\" color=\"#444444\">\n")
 	fmt.Fprintf(b, "      <tr><td colspan=\"3\" bgcolor=%q><b><font point-size=\"15\">%s</font></b></td></tr>\n", fill, html.EscapeString(table))
 	for _, c := range cols {
@@ -251,16 +252,6 @@ func (s Schema) keyColumns(table string) map[string]string {
 		}
 	}
 	return keys
-}
-
-// dotID quotes a name as a DOT identifier.
-func dotID(name string) string { return dotString(name) }
-
-// dotString is a DOT double-quoted string: backslashes and quotes escaped,
-// line breaks as \n.
-func dotString(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
-	return `"` + r.Replace(s) + `"`
 }
 
 // dotPort names a column's row where edges attach: "in" is its first cell

@@ -7,6 +7,8 @@ import (
 	"unicode"
 
 	"github.com/google/uuid"
+
+	"github.com/mlplatform/model-registry/internal/graphviz"
 )
 
 // graph is the lineage as nodes and edges, shared by DOT and Mermaid. Node
@@ -77,24 +79,16 @@ func lineageGraph(l Report) *graph {
 	return g
 }
 
-// dotString is s as a DOT quoted string: DOT's only escape in a quoted
-// string is \" for a quote; a label's backslashes start Graphviz's own
-// escapes (\n, \l, \N for the node's name...), so a backslash is doubled;
-// and Graphviz reads HTML entities (&amp;) in every label, so & is &amp;.
-func dotString(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "&", "&amp;", "\n", `\n`, "\r", `\r`).Replace(s) + `"`
-}
-
 // WriteDOT writes the report as a Graphviz digraph.
 func WriteDOT(w io.Writer, l Report) error {
 	g := lineageGraph(l)
 	var b strings.Builder
 	b.WriteString("digraph lineage {\n  rankdir=LR;\n")
 	for _, n := range g.nodes {
-		fmt.Fprintf(&b, "  %s [label=%s];\n", n.id, dotString(n.label))
+		fmt.Fprintf(&b, "  %s [label=%s];\n", n.id, graphviz.Label(n.label))
 	}
 	for _, e := range g.edges {
-		fmt.Fprintf(&b, "  %s -> %s [label=%s];\n", e.from, e.to, dotString(e.label))
+		fmt.Fprintf(&b, "  %s -> %s [label=%s];\n", e.from, e.to, graphviz.Label(e.label))
 	}
 	b.WriteString("}\n")
 	_, err := io.WriteString(w, b.String())

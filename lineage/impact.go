@@ -2,7 +2,6 @@ package lineage
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -85,14 +84,6 @@ func Impact(ctx context.Context, q *registrydb.Queries, dataset string) (ImpactR
 			TrafficPercentage: d.TrafficPercentage, EndpointURL: d.EndpointURL}
 	}
 	return im, nil
-}
-
-// WriteImpactJSON writes an impact report as one indented JSON document
-// (schemas/v1/impact.json).
-func WriteImpactJSON(w io.Writer, im ImpactReport) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(im)
 }
 
 // WriteImpactText writes an impact report as a summary line and a line per

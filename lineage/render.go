@@ -1,12 +1,13 @@
 package lineage
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/mlplatform/model-registry/schemas"
 )
 
 // Formats are the renderings of a Report, by name.
@@ -19,11 +20,7 @@ var Formats = map[string]func(io.Writer, Report) error{
 
 // WriteJSON writes the report as one indented JSON document
 // (schemas/v1/lineage.json).
-func WriteJSON(w io.Writer, r Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
-}
+func WriteJSON(w io.Writer, r Report) error { return schemas.WriteJSON(w, r) }
 
 // Markers of a value the audit trail does not establish at the moment
 // reported, in the text, DOT and Mermaid renderings.

@@ -57,8 +57,10 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"io"
+	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,13 +95,8 @@ func RegistryNamespace(host string, port uint16, database string) string {
 	if host == "" || strings.HasPrefix(host, "/") {
 		host = "localhost" // a Unix socket
 	}
-	u := url.URL{Scheme: "mlreg", Host: host + ":" + itoa(int(port)), Path: "/" + database}
+	u := url.URL{Scheme: "mlreg", Host: net.JoinHostPort(host, strconv.Itoa(int(port))), Path: "/" + database}
 	return u.String()
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // Options says how to name what the events describe.

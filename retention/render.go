@@ -1,21 +1,12 @@
 package retention
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 )
-
-// WriteJSON writes the report as one indented JSON document
-// (schemas/v1/retention.json).
-func WriteJSON(w io.Writer, r Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
-}
 
 // WriteText writes a heading (the run, or the dry run, and the counts), the
 // periods in force, and a table of the rows.

@@ -16,7 +16,11 @@
 //     _schemaURL name the version they follow (FacetBase).
 package schemas
 
-import "embed"
+import (
+	"embed"
+	"encoding/json"
+	"io"
+)
 
 // Base is the prefix of the $id of every report schema: the schemas
 // directory of the repository's main branch. Report schemas change only
@@ -39,3 +43,12 @@ const FacetBase = "https://raw.githubusercontent.com/mlplatform/model-registry/o
 //
 //go:embed v1/*.json openlineage/facets/*/*.json
 var FS embed.FS
+
+// WriteJSON writes doc, a document of one of these schemas, as mlreg's
+// --format json does: one JSON document indented by two spaces, ending in a
+// newline.
+func WriteJSON(w io.Writer, doc any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}

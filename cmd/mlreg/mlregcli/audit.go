@@ -12,6 +12,7 @@ import (
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
 	"github.com/mlplatform/model-registry/registry"
+	"github.com/mlplatform/model-registry/schemas"
 )
 
 func (a *app) auditCommand() *cobra.Command {
@@ -141,7 +142,7 @@ func (a *app) auditLogCommand() *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				return writeJSON(a.out, newAuditLogDocument(rows))
+				return schemas.WriteJSON(a.out, newAuditLogDocument(rows))
 			}
 			return writeAuditText(a.out, rows)
 		},

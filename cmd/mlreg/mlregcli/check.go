@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlplatform/model-registry/integrity"
+	"github.com/mlplatform/model-registry/schemas"
 )
 
 func (a *app) checkCommand() *cobra.Command {
@@ -36,7 +37,7 @@ changes nothing. It exits 1 when a check finds an error, 0 otherwise
 				return err
 			}
 			if format == "json" {
-				if err := writeJSON(a.out, newCheckDocument(report)); err != nil {
+				if err := schemas.WriteJSON(a.out, newCheckDocument(report)); err != nil {
 					return err
 				}
 			} else {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mlplatform/model-registry/importer"
 	"github.com/mlplatform/model-registry/registry"
+	"github.com/mlplatform/model-registry/schemas"
 )
 
 // importFlags are the flags every import takes.
@@ -189,7 +190,7 @@ func (a *app) finishImport(report importer.Report, err error, format string) err
 
 func printImportReport(w io.Writer, r importer.Report, format string) error {
 	if format == "json" {
-		return writeJSON(w, r)
+		return schemas.WriteJSON(w, r)
 	}
 	mode := "committed"
 	switch {

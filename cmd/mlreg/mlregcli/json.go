@@ -2,20 +2,12 @@ package mlregcli
 
 import (
 	"encoding/json"
-	"io"
 	"time"
 
 	"github.com/mlplatform/model-registry/gen/registrydb"
 	"github.com/mlplatform/model-registry/integrity"
 	"github.com/mlplatform/model-registry/schemas"
 )
-
-// writeJSON writes v as one indented JSON document.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
 
 // The JSON documents of check and audit log (lineage's and impact's are the
 // lineage package's): report types of their own, so that a column renamed

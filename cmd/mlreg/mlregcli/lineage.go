@@ -10,6 +10,7 @@ import (
 	"github.com/mlplatform/model-registry/gen/registrydb"
 	"github.com/mlplatform/model-registry/lineage"
 	"github.com/mlplatform/model-registry/openlineage"
+	"github.com/mlplatform/model-registry/schemas"
 )
 
 // parseTime accepts RFC 3339 (fractions of a second kept) or a plain date
@@ -158,7 +159,7 @@ func (a *app) impactCommand() *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				return lineage.WriteImpactJSON(a.out, im)
+				return schemas.WriteJSON(a.out, im)
 			}
 			return lineage.WriteImpactText(a.out, im)
 		},

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlplatform/model-registry/retention"
+	"github.com/mlplatform/model-registry/schemas"
 )
 
 func (a *app) retentionCommand() *cobra.Command {
@@ -53,7 +54,7 @@ nothing; --at previews a later moment. Needs the registry_admin role.`,
 				return err
 			}
 			if format == "json" {
-				return retention.WriteJSON(a.out, report)
+				return schemas.WriteJSON(a.out, report)
 			}
 			return retention.WriteText(a.out, report)
 		},

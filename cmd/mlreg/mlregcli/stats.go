@@ -3,6 +3,7 @@ package mlregcli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/mlplatform/model-registry/schemas"
 	"github.com/mlplatform/model-registry/stats"
 )
 
@@ -36,7 +37,7 @@ The counters run from the database's creation or its last statistics reset
 				return err
 			}
 			if format == "json" {
-				return writeJSON(a.out, report)
+				return schemas.WriteJSON(a.out, report)
 			}
 			return stats.WriteText(a.out, report)
 		},
