@@ -2,9 +2,7 @@ package mlregcli
 
 import (
 	"bytes"
-	"os"
 	osexec "os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,24 +15,7 @@ import (
 // throwaway cluster, under a TMPDIR of the test's own (where the cluster's
 // directory goes, so its processes can be told from other tests').
 func demoCommand(t *testing.T) (*osexec.Cmd, string, *bytes.Buffer) {
-	tmp := t.TempDir()
-	// As root the cluster runs as the postgres user, who must reach it.
-	for _, dir := range []string{tmp, filepath.Dir(tmp)} {
-		if err := os.Chmod(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := osexec.Command(mlregBinary(t), "demo")
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DATABASE_URL=") && !strings.HasPrefix(kv, "TMPDIR=") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = append(env, "TMPDIR="+tmp)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	return cmd, tmp, &out
+	return proctest.Command(t, "", nil, mlregBinary(t), "demo")
 }
 
 // TestDemoLeavesNoServer: `mlreg demo` on a throwaway cluster stops it
