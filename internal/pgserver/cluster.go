@@ -86,13 +86,22 @@ type cluster struct {
 
 // run runs a PostgreSQL tool as the cluster's owner. ctx bounds it.
 func (c *cluster) run(ctx context.Context, name string, args ...string) error {
-	cmd := exec.CommandContext(ctx, filepath.Join(c.bindir, name), args...)
+	_, err := c.runPath(ctx, filepath.Join(c.bindir, name), name, args...)
+	return err
+}
+
+// runPath runs the program at path as the cluster's owner, in the
+// cluster's directory, and returns its combined output; an error names
+// the program by name and ends with its output's last line.
+func (c *cluster) runPath(ctx context.Context, path, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Dir = c.dir
 	c.owner.configure(cmd)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s: %v: %s", name, err, lastLine(string(out)))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("%s: %v: %s", name, err, lastLine(string(out)))
 	}
-	return nil
+	return string(out), nil
 }
 
 // startCluster initialises a cluster in a temporary directory and starts it
