@@ -45,6 +45,8 @@ func awkwardRegistry(t *testing.T) string {
 	return url
 }
 
+// sqlString writes s as an SQL string literal, for statements that take
+// no parameters (ALTER SYSTEM) or many rows of VALUES in one.
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // wantGraph is what a lineage graph of odd-names must hold: its nodes and
