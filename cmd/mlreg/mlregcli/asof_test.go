@@ -3,6 +3,7 @@ package mlregcli
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -177,7 +178,7 @@ func checkFormatsAt(t *testing.T, url string, s stateAt) {
 		}
 		return out
 	}
-	canary := "deployed to canary [" + s.canaryStatus + ", " + itoa(s.canaryTraffic) + "% traffic]"
+	canary := "deployed to canary [" + s.canaryStatus + ", " + strconv.Itoa(int(s.canaryTraffic)) + "% traffic]"
 	for _, format := range []string{"text", "dot", "mermaid"} {
 		o := out(format)
 		if format == "mermaid" {
@@ -208,8 +209,6 @@ func checkFormatsAt(t *testing.T, url string, s stateAt) {
 		t.Errorf("openlineage at %s: events %v, want %d", s.name, types, want)
 	}
 }
-
-func itoa(n int32) string { b, _ := json.Marshal(n); return string(b) }
 
 // TestLineageAtBeyondTheTrail: values the trail cannot establish are marked,
 // never passed off as the moment's: a run recorded with the triggers off,
