@@ -163,15 +163,15 @@ func startCluster(ctx context.Context, bindir string, co ClusterOptions) (*Serve
 	return &Server{
 		URL:     (&url.URL{Scheme: "postgres", User: userinfo, Host: fmt.Sprintf("127.0.0.1:%d", port), Path: "/postgres", RawQuery: "sslmode=disable"}).String(),
 		Source:  "throwaway cluster from " + bindir,
-		stop:    c.stop,
-		pid:     c.postmasterPID,
 		cluster: c,
-		restart: func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-			defer cancel()
-			return c.run(ctx, "pg_ctl", "restart", "-w", "-t", "60", "-D", c.data, "-m", "fast", "-l", filepath.Join(c.dir, "server.log"), "-o", c.opts)
-		},
 	}, nil
+}
+
+// restart stops the server (fast) and starts it again with its options.
+func (c *cluster) restart() error {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	return c.run(ctx, "pg_ctl", "restart", "-w", "-t", "60", "-D", c.data, "-m", "fast", "-l", filepath.Join(c.dir, "server.log"), "-o", c.opts)
 }
 
 // stopTimeout bounds a fast shutdown before the postmaster is killed.
@@ -219,10 +219,10 @@ func (c *cluster) postmasterPID() int {
 // PostmasterPID is the pid of the throwaway cluster's server, 0 for a
 // server given by URL; tests use it to see the server gone after Stop.
 func (s *Server) PostmasterPID() int {
-	if s == nil || s.pid == nil {
+	if s == nil || s.cluster == nil {
 		return 0
 	}
-	return s.pid()
+	return s.cluster.postmasterPID()
 }
 
 // ProcessAlive reports whether a process of that pid exists.
