@@ -86,13 +86,22 @@ type cluster struct {
 
 // run runs a PostgreSQL tool as the cluster's owner. ctx bounds it.
 func (c *cluster) run(ctx context.Context, name string, args ...string) error {
-	cmd := exec.CommandContext(ctx, filepath.Join(c.bindir, name), args...)
+	_, err := c.runPath(ctx, filepath.Join(c.bindir, name), name, args...)
+	return err
+}
+
+// runPath runs the program at path as the cluster's owner, in the
+// cluster's directory, and returns its combined output; an error names
+// the program by name and ends with its output's last line.
+func (c *cluster) runPath(ctx context.Context, path, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Dir = c.dir
 	c.owner.configure(cmd)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s: %v: %s", name, err, lastLine(string(out)))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("%s: %v: %s", name, err, lastLine(string(out)))
 	}
-	return nil
+	return string(out), nil
 }
 
 // startCluster initialises a cluster in a temporary directory and starts it
@@ -154,15 +163,15 @@ func startCluster(ctx context.Context, bindir string, co ClusterOptions) (*Serve
 	return &Server{
 		URL:     (&url.URL{Scheme: "postgres", User: userinfo, Host: fmt.Sprintf("127.0.0.1:%d", port), Path: "/postgres", RawQuery: "sslmode=disable"}).String(),
 		Source:  "throwaway cluster from " + bindir,
-		stop:    c.stop,
-		pid:     c.postmasterPID,
 		cluster: c,
-		restart: func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-			defer cancel()
-			return c.run(ctx, "pg_ctl", "restart", "-w", "-t", "60", "-D", c.data, "-m", "fast", "-l", filepath.Join(c.dir, "server.log"), "-o", c.opts)
-		},
 	}, nil
+}
+
+// restart stops the server (fast) and starts it again with its options.
+func (c *cluster) restart() error {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	return c.run(ctx, "pg_ctl", "restart", "-w", "-t", "60", "-D", c.data, "-m", "fast", "-l", filepath.Join(c.dir, "server.log"), "-o", c.opts)
 }
 
 // stopTimeout bounds a fast shutdown before the postmaster is killed.
@@ -210,10 +219,10 @@ func (c *cluster) postmasterPID() int {
 // PostmasterPID is the pid of the throwaway cluster's server, 0 for a
 // server given by URL; tests use it to see the server gone after Stop.
 func (s *Server) PostmasterPID() int {
-	if s == nil || s.pid == nil {
+	if s == nil || s.cluster == nil {
 		return 0
 	}
-	return s.pid()
+	return s.cluster.postmasterPID()
 }
 
 // ProcessAlive reports whether a process of that pid exists.

@@ -54,14 +54,7 @@ func (f Files) Run(ctx context.Context, program string, args ...string) (string,
 			return "", fmt.Errorf("%s: not in %s nor in PATH", program, f.c.bindir)
 		}
 	}
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Dir = f.c.dir
-	f.c.owner.configure(cmd)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("%s: %v: %s", program, err, lastLine(string(out)))
-	}
-	return string(out), nil
+	return f.c.runPath(ctx, path, program, args...)
 }
 
 // Halt stops the server (fast: sessions are cut) and keeps its files, so

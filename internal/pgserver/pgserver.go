@@ -23,19 +23,16 @@ type Server struct {
 	Source   string
 	stopOnce sync.Once
 	stopErr  error
-	stop     func() error
-	restart  func() error
-	pid      func() int
-	cluster  *cluster // a throwaway cluster's files; nil for a server given by URL
+	cluster  *cluster // the throwaway cluster Start made; nil for a server given by URL
 }
 
 // Restart stops the server (fast: open connections are cut) and starts it
 // again, for fault tests. Only a throwaway cluster can be restarted.
 func (s *Server) Restart() error {
-	if s == nil || s.restart == nil {
+	if s == nil || s.cluster == nil {
 		return errors.New("only a throwaway cluster can be restarted")
 	}
-	return s.restart()
+	return s.cluster.restart()
 }
 
 // Stop releases the server if Start created it: the cluster is stopped, the
@@ -43,10 +40,10 @@ func (s *Server) Restart() error {
 // depend on any context of the caller's (a cancelled command still stops
 // its cluster), and a second call returns the first one's result.
 func (s *Server) Stop() error {
-	if s == nil || s.stop == nil {
+	if s == nil || s.cluster == nil {
 		return nil
 	}
-	s.stopOnce.Do(func() { s.stopErr = s.stop() })
+	s.stopOnce.Do(func() { s.stopErr = s.cluster.stop() })
 	return s.stopErr
 }
 

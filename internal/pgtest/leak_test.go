@@ -2,7 +2,6 @@ package pgtest_test
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,29 +12,14 @@ import (
 	"github.com/mlplatform/model-registry/internal/proctest"
 )
 
-// command runs name args from dir without TEST_DATABASE_URL (so a throwaway
+// command runs name args from dir without a database URL (so a throwaway
 // cluster is started) under a TMPDIR of the test's own, in a process group
 // of its own, as a terminal would run it.
 func command(t *testing.T, dir string, extraEnv []string, name string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
 	t.Helper()
-	tmp := t.TempDir()
-	for _, d := range []string{tmp, filepath.Dir(tmp)} { // the cluster's user must reach it
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TEST_DATABASE_URL=") && !strings.HasPrefix(kv, "TMPDIR=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(append(cmd.Env, "TMPDIR="+tmp), extraEnv...)
+	cmd, tmp, out := proctest.Command(t, dir, extraEnv, name, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	return cmd, tmp, &out
+	return cmd, tmp, out
 }
 
 // interrupt sends sig to cmd's whole process group, as Ctrl-C at a

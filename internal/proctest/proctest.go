@@ -4,13 +4,44 @@
 package proctest
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
+
+// Command prepares name args to run from dir (the current directory when
+// empty) with no database URL in its environment (DATABASE_URL and
+// TEST_DATABASE_URL removed), so that it starts a throwaway cluster, under
+// a TMPDIR of the test's own that the cluster's user can reach (as root
+// the cluster runs as the postgres user): its processes are then told
+// from other tests' by that directory, given to Under, WaitFor and
+// NoneLeft. extraEnv is added to the environment; the command's output,
+// both streams, goes to the buffer returned.
+func Command(t testing.TB, dir string, extraEnv []string, name string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	tmp := t.TempDir()
+	for _, d := range []string{tmp, filepath.Dir(tmp)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") && !strings.HasPrefix(kv, "TEST_DATABASE_URL=") && !strings.HasPrefix(kv, "TMPDIR=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(append(cmd.Env, "TMPDIR="+tmp), extraEnv...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	return cmd, tmp, &out
+}
 
 // Under lists the pids of processes whose command line mentions dir (a
 // throwaway cluster's data directory lies under its creator's TMPDIR).

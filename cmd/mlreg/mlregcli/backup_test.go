@@ -306,7 +306,7 @@ func TestPgBackRestDrill(t *testing.T) {
 	admin := dial(t, srv.URL)
 	for _, sql := range []string{
 		"ALTER SYSTEM SET archive_mode = 'on'",
-		"ALTER SYSTEM SET archive_command = " + quoteLiteral("pgbackrest --config="+conf+" --stanza=registry archive-push %p"),
+		"ALTER SYSTEM SET archive_command = " + sqlString("pgbackrest --config="+conf+" --stanza=registry archive-push %p"),
 	} {
 		if _, err := admin.Exec(ctx, sql); err != nil {
 			t.Fatalf("%s: %v", sql, err)
@@ -371,7 +371,3 @@ func TestPgBackRestDrill(t *testing.T) {
 		fullTook.Round(time.Millisecond), incrTook.Round(time.Millisecond), restoreTook.Round(time.Millisecond),
 		time.Since(started).Round(time.Millisecond))
 }
-
-// quoteLiteral writes s as an SQL string literal (ALTER SYSTEM takes no
-// parameters).
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

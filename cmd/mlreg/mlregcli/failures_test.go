@@ -3,7 +3,6 @@ package mlregcli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net"
 	"os"
 	osexec "os/exec"
@@ -90,32 +89,18 @@ func TestHungServerTimesOut(t *testing.T) {
 	wg.Wait()
 }
 
-// mlregBinary builds the command once for the tests that need a process of
-// its own (signals, what outlives it).
-var (
-	buildOnce   sync.Once
-	builtBinary string
-	buildErr    error
-)
-
+// mlregBinary builds the command into the test's temporary directory, for
+// the tests that need a process of its own (signals, what outlives it). A
+// test calls it once; the build cache keeps the rebuild to a link, and the
+// binary goes with the test's directory (built once for the package, into
+// a directory of its own, it was left in TMPDIR by every run).
 func mlregBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "mlreg-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBinary = filepath.Join(dir, "mlreg")
-		out, err := osexec.Command("go", "build", "-o", builtBinary, "github.com/mlplatform/model-registry/cmd/mlreg").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building mlreg: %v", buildErr)
+	bin := filepath.Join(t.TempDir(), "mlreg")
+	if out, err := osexec.Command("go", "build", "-o", bin, "github.com/mlplatform/model-registry/cmd/mlreg").CombinedOutput(); err != nil {
+		t.Fatalf("building mlreg: %v\n%s", err, out)
 	}
-	return builtBinary
+	return bin
 }
 
 // TestSignalsCancel: SIGINT or SIGTERM to mlreg waiting on a server that
@@ -123,9 +108,10 @@ func mlregBinary(t *testing.T) string {
 // status` ignored both for minutes).
 func TestSignalsCancel(t *testing.T) {
 	url := hungServer(t)
+	mlregBin := mlregBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		for _, args := range [][]string{{"migrate", "status"}, {"check"}, {"migrate", "up"}} {
-			cmd := osexec.Command(mlregBinary(t), append([]string{"--database-url", url, "--connect-timeout", "1h"}, args...)...)
+			cmd := osexec.Command(mlregBin, append([]string{"--database-url", url, "--connect-timeout", "1h"}, args...)...)
 			var errOut bytes.Buffer
 			cmd.Stderr = &errOut
 			if err := cmd.Start(); err != nil {

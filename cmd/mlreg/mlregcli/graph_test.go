@@ -22,8 +22,9 @@ newline`, "ünïcödé ✓ 日本", `<b>&amp;</b> & <script>`, `%% comment %%{in
 func awkwardRegistry(t *testing.T) string {
 	t.Helper()
 	url := seeded(t)
-	var values []string
+	var quoted, values []string
 	for _, r := range awkwardRuns {
+		quoted = append(quoted, sqlString(r))
 		values = append(values, "("+sqlString(r)+")")
 	}
 	exec(t, url, `
@@ -37,7 +38,7 @@ func awkwardRegistry(t *testing.T) string {
 		WHERE v.semver = '1.0.0' AND v.artifact_uri LIKE 's3://ml-artifacts/odd/%';
 		INSERT INTO run_datasets (run_id, dataset_id, dataset_role)
 		SELECT r.run_id, d.dataset_id, 'training' FROM training_runs r, datasets d
-		WHERE r.run_name IN (`+strings.Join(strings.Split(strings.Trim(strings.Join(values, ","), "()"), "),("), ",")+`)
+		WHERE r.run_name IN (`+strings.Join(quoted, ", ")+`)
 		  AND d.dataset_name IN ('click-logs', 'click_logs');
 		INSERT INTO deployments (version_id, environment_id, deployed_by, traffic_percentage)
 		SELECT v.version_id, e.environment_id, 'd"q', 100 FROM model_versions v, environments e
@@ -45,6 +46,8 @@ func awkwardRegistry(t *testing.T) string {
 	return url
 }
 
+// sqlString writes s as an SQL string literal, for statements that take
+// no parameters (ALTER SYSTEM) or many rows of VALUES in one.
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // wantGraph is what a lineage graph of odd-names must hold: its nodes and

@@ -2,9 +2,7 @@ package mlregcli
 
 import (
 	"bytes"
-	"os"
 	osexec "os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,32 +14,15 @@ import (
 // demoCommand is `mlreg demo` with no database URL, so that it starts a
 // throwaway cluster, under a TMPDIR of the test's own (where the cluster's
 // directory goes, so its processes can be told from other tests').
-func demoCommand(t *testing.T) (*osexec.Cmd, string, *bytes.Buffer) {
-	tmp := t.TempDir()
-	// As root the cluster runs as the postgres user, who must reach it.
-	for _, dir := range []string{tmp, filepath.Dir(tmp)} {
-		if err := os.Chmod(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := osexec.Command(mlregBinary(t), "demo")
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DATABASE_URL=") && !strings.HasPrefix(kv, "TMPDIR=") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = append(env, "TMPDIR="+tmp)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	return cmd, tmp, &out
+func demoCommand(t *testing.T, mlregBin string) (*osexec.Cmd, string, *bytes.Buffer) {
+	return proctest.Command(t, "", nil, mlregBin, "demo")
 }
 
 // TestDemoLeavesNoServer: `mlreg demo` on a throwaway cluster stops it
 // before exiting, and leaves no directory (before, the server kept running
 // with its directory already deleted: five of five runs leaked one).
 func TestDemoLeavesNoServer(t *testing.T) {
-	cmd, tmp, out := demoCommand(t)
+	cmd, tmp, out := demoCommand(t, mlregBinary(t))
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("mlreg demo: %v\n%s", err, out)
 	}
@@ -54,8 +35,9 @@ func TestDemoLeavesNoServer(t *testing.T) {
 // TestDemoInterruptedLeavesNoServer: Ctrl-C (SIGINT) or SIGTERM while the
 // demo's cluster runs: the demo exits 2 and the server is stopped first.
 func TestDemoInterruptedLeavesNoServer(t *testing.T) {
+	mlregBin := mlregBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		cmd, tmp, out := demoCommand(t)
+		cmd, tmp, out := demoCommand(t, mlregBin)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

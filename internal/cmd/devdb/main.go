@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -82,19 +81,13 @@ func scratchDatabase(ctx context.Context, serverURL string) (string, func() erro
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		return "", nil, err
 	}
-	u, _ := url.Parse(serverURL)
-	u.Path = "/" + name
-	drop := func() error {
-		ctx := context.WithoutCancel(ctx) // a Ctrl-C must not keep the drop from running
-		c, err := pgx.Connect(ctx, serverURL)
-		if err != nil {
-			return err
-		}
-		defer c.Close(ctx)
-		_, err = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		return err
+	dbURL, err := migrate.WithDatabase(serverURL, name)
+	if err != nil {
+		return "", nil, err
 	}
-	return u.String(), drop, nil
+	// A Ctrl-C must not keep the drop from running.
+	drop := func() error { return migrate.Drop(context.WithoutCancel(ctx), dbURL) }
+	return dbURL, drop, nil
 }
 
 // volatileLine matches what differs between two dumps of one schema: the

@@ -85,7 +85,11 @@ func run(ctx context.Context, sizeName string, calls int, keep bool, reuse strin
 	if keep {
 		fmt.Fprintf(log, "partitioning: keeping %s\n", redacted(dbURL))
 	} else {
-		defer dropDatabase(srv.URL, name)
+		defer func() {
+			if err := migrate.Drop(context.WithoutCancel(ctx), dbURL); err != nil {
+				fmt.Fprintf(log, "partitioning: dropping %s: %v\n", name, err)
+			}
+		}()
 	}
 	fmt.Fprintf(log, "partitioning: migrating %s and loading the %s registry\n", redacted(dbURL), size.Name)
 	if err := migrate.Up(ctx, dbURL, io.Discard); err != nil {
@@ -120,16 +124,6 @@ func measureOn(ctx context.Context, pool *pgxpool.Pool, size seed.Size, calls in
 	}
 	s.report(out, size)
 	return nil
-}
-
-func dropDatabase(serverURL, name string) {
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, serverURL)
-	if err != nil {
-		return
-	}
-	defer c.Close(ctx)
-	_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 }
 
 func redacted(u string) string {
