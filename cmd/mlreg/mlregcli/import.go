@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -257,19 +258,13 @@ same rows. The audit trail is not exported: it records what happened here.`,
 				return err
 			}
 			defer pool.Close()
-			w := a.out
-			if output != "-" {
-				f, err := os.Create(output)
-				if err != nil {
-					return usagef("--output: %v", err)
-				}
-				defer f.Close()
-				w = f
+			export := func(w io.Writer) error { return importer.ExportJSONL(cmd.Context(), pool, w, model) }
+			if output == "-" {
+				err = export(a.out)
+			} else {
+				err = writeOutput(output, export)
 			}
-			if err := importer.ExportJSONL(cmd.Context(), pool, w, model); err != nil {
-				if output != "-" {
-					os.Remove(output) // nothing half-written stays
-				}
+			if err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
 			return nil
@@ -280,4 +275,45 @@ same rows. The audit trail is not exported: it records what happened here.`,
 	flags.StringVar(&model, "model", "", "export this model and what it reaches only")
 	flags.StringVar(&output, "output", "-", "file to write (- is standard output)")
 	return cmd
+}
+
+// writeOutput writes what write produces to path. A regular file is
+// written beside path under a temporary name and renamed over it once
+// complete and closed, so that a failed export leaves neither half a file
+// nor the loss of the file that was there (an earlier export, kept with its
+// permissions). Anything else (a device, a pipe) is written directly and
+// never removed.
+func writeOutput(path string, write func(io.Writer) error) error {
+	mode := os.FileMode(0o600) // an export holds the whole registry
+	if info, err := os.Stat(path); err == nil {
+		if !info.Mode().IsRegular() {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return usagef("--output: %v", err)
+			}
+			if err := write(f); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		}
+		mode = info.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return usagef("--output: %v", err)
+	}
+	defer os.Remove(tmp.Name()) // nothing half-written stays; a no-op once renamed
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

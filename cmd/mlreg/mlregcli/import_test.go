@@ -171,6 +171,57 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 }
 
+// TestExportOutputFile: --output writes a new file readable by its owner
+// only (it holds the registry); an export that fails leaves the file that
+// was there as it was, permissions included, and no half-written file
+// beside it. The old code created the file first and removed it on
+// failure, so a failed export destroyed the earlier one.
+func TestExportOutputFile(t *testing.T) {
+	source := seeded(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "registry.jsonl")
+	if code, _, errOut := mlreg(t, "--database-url", source, "export", "--output", file); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, errOut)
+	}
+	if info, err := os.Stat(file); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("the new export: %v; want mode 0600", modeOf(info, err))
+	}
+	if err := os.Chmod(file, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := mlreg(t, "--database-url", source, "export", "--model", "no-such-model", "--output", file)
+	if code == 0 || !strings.Contains(errOut, "no-such-model") {
+		t.Fatalf("export of a model that does not exist: exit %d: %q", code, errOut)
+	}
+	after, err := os.ReadFile(file)
+	if err != nil || !bytes.Equal(after, before) {
+		t.Errorf("a failed export changed the earlier file: %v, %d bytes before, %d after", err, len(before), len(after))
+	}
+	if info, err := os.Stat(file); err != nil || info.Mode().Perm() != 0o640 {
+		t.Errorf("the earlier file after a failed export: %v; want mode 0640", modeOf(info, err))
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+		t.Errorf("files beside the export after a failed one: %v, %v", entries, err)
+	}
+	if code, _, errOut := mlreg(t, "--database-url", source, "export", "--output", file); code != 0 {
+		t.Fatalf("export over the earlier file: exit %d: %s", code, errOut)
+	}
+	if info, err := os.Stat(file); err != nil || info.Mode().Perm() != 0o640 {
+		t.Errorf("an export over an earlier file: %v; want its mode 0640 kept", modeOf(info, err))
+	}
+}
+
+func modeOf(info os.FileInfo, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return info.Mode().Perm().String()
+}
+
 // withoutHeader drops an export's first line (it names when it was made).
 func withoutHeader(export []byte) []byte {
 	_, rest, _ := bytes.Cut(export, []byte("\n"))
